@@ -1,0 +1,3 @@
+from bulktui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The Bulk API layer: models, wire codec, errors, ids and the async client. No Textual here."""

@@ -1,0 +1,541 @@
+"""The Bulk API wire format: parse and write JobInfo, BatchInfo, errors, results, job lists.
+
+One module serves both sides: the client parses what the emulator writes, and the emulator
+writes in the exact layout real servers use (reference §1.2, §1.3, §2, §3.1), so a test that
+round-trips through both is a test of fidelity too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, Literal
+from xml.parsers.expat import ExpatError
+from xml.sax.saxutils import escape
+
+import xmltodict
+
+from bulktui.api.errors import (
+    ApiError,
+    InvalidSessionError,
+    QuotaExceededError,
+    ResponseFormatError,
+)
+from bulktui.api.models import (
+    BATCH_FIELDS,
+    JOB_FIELDS,
+    JOB_XML_FIELD_COUNT,
+    BatchInfo,
+    JobInfo,
+    JobListPage,
+    RecordError,
+    RecordResult,
+    WireField,
+)
+
+NAMESPACE = "http://www.force.com/2009/06/asyncapi/dataload"
+XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>'
+MAX_BODY_BYTES = 64 * 1024 * 1024
+
+Format = Literal["xml", "json"]
+
+
+# --------------------------------------------------------------------------- format detection
+
+
+def detect_format(content_type: str | None, body: bytes) -> Format:
+    """Which parser a response body needs; HTML (the maintenance page) is an error, not XML."""
+    ctype = (content_type or "").split(";", 1)[0].strip().lower()
+    head = body[:256].lstrip().lower()
+    if ctype == "text/html" or head.startswith((b"<!doctype html", b"<html")):
+        raise ResponseFormatError(
+            "the server sent an HTML page instead of API data (Salesforce maintenance or a proxy)"
+        )
+    if ctype.endswith("json"):
+        return "json"
+    if ctype.endswith("xml"):
+        return "xml"
+    if head.startswith((b"{", b"[")):
+        return "json"
+    if head.startswith(b"<"):
+        return "xml"
+    raise ResponseFormatError(f"unexpected response content type {ctype or 'none'!r}")
+
+
+def _check_size(body: bytes | str) -> None:
+    if len(body) > MAX_BODY_BYTES:
+        raise ResponseFormatError(
+            f"response body of {len(body):,} bytes is over the {MAX_BODY_BYTES:,}-byte cap"
+        )
+
+
+def load_xml(body: bytes | str) -> dict[str, Any]:
+    """Parse XML, refusing DTDs outright: Salesforce never sends one, and entity expansion
+    (billion laughs, external entities) is the attack they carry."""
+    _check_size(body)
+    raw = body.encode() if isinstance(body, str) else body
+    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
+        raise ResponseFormatError("XML with a DTD or entity declaration is refused")
+    try:
+        parsed = xmltodict.parse(raw, disable_entities=True)
+    except ExpatError as exc:
+        raise ResponseFormatError(f"malformed XML: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise ResponseFormatError("malformed XML: no root element")
+    return parsed
+
+
+def load_json(body: bytes | str) -> Any:
+    _check_size(body)
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ResponseFormatError(f"malformed JSON: {exc}") from None
+
+
+def _xml_root(body: bytes | str, *names: str) -> Mapping[str, Any]:
+    doc = load_xml(body)
+    for name in names:
+        if name in doc:
+            root = doc[name]
+            return root if isinstance(root, dict) else {}
+    raise ResponseFormatError(f"expected XML <{names[0]}>, got <{next(iter(doc), '?')}>")
+
+
+# --------------------------------------------------------------------------- values
+
+
+def parse_datetime(value: str) -> datetime:
+    """Salesforce dates: ``…000Z`` (XML) or ``…000+0000`` (JSON)."""
+    dt = datetime.fromisoformat(value)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def format_datetime_xml(value: datetime) -> str:
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def format_datetime_json(value: datetime) -> str:
+    return format_datetime_xml(value)[:-1] + "+0000"
+
+
+def _text(value: Any) -> Any:
+    """xmltodict gives an element with attributes as a dict; ``xsi:nil`` means null."""
+    if isinstance(value, dict):
+        if value.get("@xsi:nil") == "true" or value.get("@nil") == "true":
+            return None
+        return value.get("#text", value)
+    return value
+
+
+def _convert(f: WireField, value: Any) -> Any:
+    value = _text(value)
+    if value is None:
+        return None
+    kind = f.kind
+    try:
+        if kind == "str":
+            return str(value)
+        if kind == "int":
+            return int(value)
+        if kind == "datetime":
+            return parse_datetime(str(value))
+        if kind == "bool":
+            return value is True or str(value).lower() == "true"
+        if kind == "version":
+            return repr(float(value)) if isinstance(value, int | float) else str(value)
+        if isinstance(kind, type) and issubclass(kind, Enum):
+            return kind(str(value))
+    except (TypeError, ValueError):
+        raise ResponseFormatError(f"bad value for {f.wire}: {str(value)[:40]!r}") from None
+    raise AssertionError(f"unknown field kind {kind!r}")
+
+
+_JOB_BY_WIRE = {f.wire: f for f in JOB_FIELDS}
+_BATCH_BY_WIRE = {f.wire: f for f in BATCH_FIELDS}
+
+
+def _build(cls: Any, by_wire: Mapping[str, WireField], data: Mapping[str, Any]) -> Any:
+    kwargs: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for key, value in data.items():
+        f = by_wire.get(key)
+        if f is not None:
+            kwargs[f.attr] = _convert(f, value)
+        elif not key.startswith(("@", "#")):
+            extra[key] = value
+    if not kwargs.get("id"):
+        raise ResponseFormatError(f"{cls.__name__} without an id")
+    return cls(**kwargs, extra=extra)
+
+
+def job_from_mapping(data: Mapping[str, Any]) -> JobInfo:
+    job: JobInfo = _build(JobInfo, _JOB_BY_WIRE, data)
+    return job
+
+
+def batch_from_mapping(data: Mapping[str, Any]) -> BatchInfo:
+    batch: BatchInfo = _build(BatchInfo, _BATCH_BY_WIRE, data)
+    return batch
+
+
+# --------------------------------------------------------------------------- parse: 1.0
+
+
+def parse_job_info(body: bytes | str, fmt: Format) -> JobInfo:
+    if fmt == "json":
+        data = load_json(body)
+        if not isinstance(data, dict):
+            raise ResponseFormatError("expected a JSON jobInfo object")
+        return job_from_mapping(data)
+    return job_from_mapping(_xml_root(body, "jobInfo"))
+
+
+def parse_batch_info(body: bytes | str, fmt: Format) -> BatchInfo:
+    if fmt == "json":
+        data = load_json(body)
+        if not isinstance(data, dict):
+            raise ResponseFormatError("expected a JSON batchInfo object")
+        return batch_from_mapping(data)
+    return batch_from_mapping(_xml_root(body, "batchInfo"))
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def parse_batch_info_list(body: bytes | str, fmt: Format) -> tuple[BatchInfo, ...]:
+    if fmt == "json":
+        data = load_json(body)
+        items = data.get("batchInfo") if isinstance(data, dict) else None
+    else:
+        items = _xml_root(body, "batchInfoList").get("batchInfo")
+    return tuple(batch_from_mapping(b) for b in _as_list(items) if isinstance(b, dict))
+
+
+def parse_error(status: int, body: bytes | str, content_type: str | None) -> ApiError:
+    """Any error body the Bulk, REST or OAuth endpoints send, as a typed ApiError."""
+    code, message = "", ""
+    try:
+        fmt = detect_format(content_type, body.encode() if isinstance(body, str) else body)
+        if fmt == "json":
+            data = load_json(body)
+            if isinstance(data, list) and data and isinstance(data[0], dict):
+                data = data[0]
+            if isinstance(data, dict):
+                code = str(
+                    data.get("exceptionCode") or data.get("errorCode") or data.get("error") or ""
+                )
+                message = str(
+                    data.get("exceptionMessage")
+                    or data.get("message")
+                    or data.get("error_description")
+                    or ""
+                )
+        else:
+            doc = load_xml(body)
+            root = doc.get("error")
+            if isinstance(root, dict):
+                code = str(_text(root.get("exceptionCode")) or "")
+                message = str(_text(root.get("exceptionMessage")) or "")
+            else:
+                code, message = _soap_fault(doc)
+    except ResponseFormatError as exc:
+        message = exc.message
+    if not code and not message:
+        message = f"HTTP {status} with no error details"
+    message = " ".join(message.split())  # one line, whatever the server sent
+    return error_for(status, code, message)
+
+
+def _soap_fault(doc: Mapping[str, Any]) -> tuple[str, str]:
+    envelope: Any = next(iter(doc.values()), {})
+    body = _find_suffix(envelope, "Body")
+    fault = _find_suffix(body, "Fault")
+    code = str(_text(fault.get("faultcode")) or "")
+    return code.split(":")[-1], str(_text(fault.get("faultstring")) or "")
+
+
+def _find_suffix(node: Any, suffix: str) -> Mapping[str, Any]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.split(":")[-1] == suffix and isinstance(value, dict):
+                return value
+    return {}
+
+
+_SESSION_CODES = {"invalidsessionid"}
+_QUOTA_CODES = {"exceededquota", "requestlimitexceeded"}
+
+
+def error_for(status: int, code: str, message: str) -> ApiError:
+    folded = code.replace("_", "").lower()
+    if folded in _SESSION_CODES:
+        return InvalidSessionError(status, code, message)
+    if folded in _QUOTA_CODES:
+        return QuotaExceededError(status, code, message)
+    return ApiError(status, code, message)
+
+
+# --------------------------------------------------------------------------- parse: results
+
+
+def parse_record_results(body: bytes | str, fmt: Format | Literal["csv"]) -> list[RecordResult]:
+    """A DML batch result in any of the three formats, in request-row order."""
+    if fmt == "csv":
+        text = body.decode("utf-8-sig") if isinstance(body, bytes) else body
+        _check_size(text)
+        rows = csv.DictReader(io.StringIO(text))
+        return [
+            RecordResult(
+                id=row.get("Id") or None,
+                success=(row.get("Success") or "").lower() == "true",
+                created=(row.get("Created") or "").lower() == "true",
+                errors=tuple(_csv_errors(row.get("Error") or "")),
+            )
+            for row in rows
+        ]
+    if fmt == "json":
+        data = load_json(body)
+        if not isinstance(data, list):
+            raise ResponseFormatError("expected a JSON array of results")
+        return [_result_from_mapping(r) for r in data if isinstance(r, dict)]
+    root = _xml_root(body, "results")
+    return [_result_from_mapping(r) for r in _as_list(root.get("result")) if isinstance(r, dict)]
+
+
+def _result_from_mapping(r: Mapping[str, Any]) -> RecordResult:
+    errors = []
+    for e in _as_list(r.get("errors")):
+        if isinstance(e, dict):
+            fields = tuple(str(x) for x in _as_list(_text(e.get("fields"))) if x)
+            errors.append(
+                RecordError(
+                    str(_text(e.get("statusCode")) or ""),
+                    str(_text(e.get("message")) or ""),
+                    fields,
+                )
+            )
+    ident = _text(r.get("id"))
+    return RecordResult(
+        id=str(ident) if ident else None,
+        success=str(_text(r.get("success"))).lower() == "true",
+        created=str(_text(r.get("created"))).lower() == "true",
+        errors=tuple(errors),
+    )
+
+
+def _csv_errors(text: str) -> Iterable[RecordError]:
+    """``CODE:message:fields --`` (the message itself may hold colons)."""
+    text = text.strip()
+    if not text:
+        return
+    body = text[:-2].rstrip() if text.endswith("--") else text
+    code, _, rest = body.partition(":")
+    message, colon, fields = rest.rpartition(":")
+    if not colon:
+        message, fields = rest, ""
+    yield RecordError(code.strip(), message.strip(), tuple(f for f in fields.split(",") if f))
+
+
+def parse_result_ids(body: bytes | str, fmt: Format) -> list[str]:
+    """The result-set ids of a query batch."""
+    if fmt == "json":
+        data = load_json(body)
+        if not isinstance(data, list):
+            raise ResponseFormatError("expected a JSON array of result ids")
+        return [str(x) for x in data]
+    root = _xml_root(body, "result-list")
+    return [str(_text(x)) for x in _as_list(root.get("result"))]
+
+
+# --------------------------------------------------------------------------- parse: 2.0 list
+
+
+def parse_job_list_page(body: bytes | str) -> JobListPage:
+    data = load_json(body)
+    if not isinstance(data, dict) or not isinstance(data.get("records", []), list):
+        raise ResponseFormatError("expected a job list object with records")
+    records = tuple(job_from_mapping(r) for r in data.get("records", []) if isinstance(r, dict))
+    next_url = data.get("nextRecordsUrl") or None
+    return JobListPage(records, bool(data.get("done", next_url is None)), next_url)
+
+
+# --------------------------------------------------------------------------- write: 1.0
+
+
+def _xml_doc(root: str, inner: str) -> str:
+    if not inner:
+        return f'<?xml version="1.0" encoding="UTF-8"?><{root}\n   xmlns="{NAMESPACE}" />'
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><{root}\n   xmlns="{NAMESPACE}">\n{inner}</{root}>'
+    )
+
+
+def _xml_value(value: Any) -> str:
+    if isinstance(value, Enum):
+        return escape(str(value.value))
+    if isinstance(value, datetime):
+        return format_datetime_xml(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return escape(str(value))
+
+
+def _xml_elements(obj: Any, fields: Sequence[WireField], indent: str) -> str:
+    lines = []
+    for f in fields:
+        value = getattr(obj, f.attr)
+        if value is not None:
+            lines.append(f"{indent}<{f.wire}>{_xml_value(value)}</{f.wire}>\n")
+    return "".join(lines)
+
+
+def job_info_xml(job: JobInfo) -> str:
+    return _xml_doc("jobInfo", _xml_elements(job, JOB_FIELDS[:JOB_XML_FIELD_COUNT], " "))
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return format_datetime_json(value)
+    return value
+
+
+def job_info_dict(job: JobInfo) -> dict[str, Any]:
+    """The 1.0 JSON jobInfo, as the recent real capture shows it: nulls for unset optionals."""
+    out: dict[str, Any] = {}
+    for f in JOB_FIELDS[: JOB_XML_FIELD_COUNT + 1]:
+        value = getattr(job, f.attr)
+        if f.wire == "apiVersion" and value is not None:
+            number = job.api_version_number
+            value = number if number is not None else value
+        out[f.wire] = _json_value(value)
+    if out.get("fastPathEnabled") is None:
+        out["fastPathEnabled"] = False
+    return out
+
+
+def job_info_json(job: JobInfo) -> str:
+    return json.dumps(job_info_dict(job), sort_keys=True, separators=(",", ":"))
+
+
+def batch_info_xml(batch: BatchInfo) -> str:
+    return _xml_doc("batchInfo", _xml_elements(batch, BATCH_FIELDS, " "))
+
+
+def batch_info_dict(batch: BatchInfo) -> dict[str, Any]:
+    return {f.wire: _json_value(getattr(batch, f.attr)) for f in BATCH_FIELDS}
+
+
+def batch_info_json(batch: BatchInfo) -> str:
+    return json.dumps(batch_info_dict(batch), sort_keys=True, separators=(",", ":"))
+
+
+def batch_info_list_xml(batches: Iterable[BatchInfo]) -> str:
+    inner = "".join(
+        f" <batchInfo>\n{_xml_elements(b, BATCH_FIELDS, '  ')} </batchInfo>\n" for b in batches
+    )
+    return _xml_doc("batchInfoList", inner)
+
+
+def batch_info_list_json(batches: Iterable[BatchInfo]) -> str:
+    items = [batch_info_dict(b) for b in batches]
+    return json.dumps({"batchInfo": items}, sort_keys=True, separators=(",", ":"))
+
+
+def error_xml(code: str, message: str) -> str:
+    return _xml_doc(
+        "error",
+        f" <exceptionCode>{escape(code)}</exceptionCode>\n"
+        f" <exceptionMessage>{escape(message)}</exceptionMessage>\n",
+    )
+
+
+def error_json(code: str, message: str) -> str:
+    return json.dumps({"exceptionCode": code, "exceptionMessage": message}, separators=(",", ":"))
+
+
+def job_request_xml(fields: Mapping[str, str]) -> str:
+    """A create/update jobInfo request; ``fields`` are wire names, written in XSD order."""
+    order = {f.wire: i for i, f in enumerate(JOB_FIELDS)}
+    inner = "".join(
+        f"  <{k}>{escape(v)}</{k}>\n"
+        for k, v in sorted(fields.items(), key=lambda kv: order[kv[0]])
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<jobInfo xmlns="{NAMESPACE}">\n{inner}</jobInfo>'
+    )
+
+
+def job_request_json(fields: Mapping[str, str]) -> str:
+    return json.dumps(dict(fields), separators=(",", ":"))
+
+
+# --------------------------------------------------------------------------- write: results
+
+
+def _csv_quote(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def record_results_csv(results: Iterable[RecordResult]) -> str:
+    lines = ['"Id","Success","Created","Error"']
+    for r in results:
+        cells = (r.id or "", str(r.success).lower(), str(r.created).lower(), r.error or "")
+        lines.append(",".join(_csv_quote(c) for c in cells))
+    return "\n".join(lines) + "\n"
+
+
+def record_results_xml(results: Iterable[RecordResult]) -> str:
+    parts = []
+    for r in results:
+        errors = "".join(
+            "<errors>"
+            + "".join(f"<fields>{escape(f)}</fields>" for f in e.fields)
+            + f"<message>{escape(e.message)}</message>"
+            + f"<statusCode>{escape(e.status_code)}</statusCode>"
+            + "</errors>"
+            for e in r.errors
+        )
+        ident = f"<id>{escape(r.id)}</id>" if r.id else ""
+        parts.append(
+            f"<result>{errors}{ident}<success>{str(r.success).lower()}</success>"
+            f"<created>{str(r.created).lower()}</created></result>"
+        )
+    return f'{XML_DECL}<results xmlns="{NAMESPACE}">{"".join(parts)}</results>'
+
+
+def record_results_json(results: Iterable[RecordResult]) -> str:
+    return json.dumps(
+        [
+            {
+                "success": r.success,
+                "created": r.created,
+                "id": r.id,
+                "errors": [
+                    {"fields": list(e.fields), "message": e.message, "statusCode": e.status_code}
+                    for e in r.errors
+                ],
+            }
+            for r in results
+        ],
+        separators=(",", ":"),
+    )
+
+
+def result_ids_xml(ids: Iterable[str]) -> str:
+    inner = "".join(f"<result>{escape(i)}</result>" for i in ids)
+    return f'{XML_DECL}<result-list xmlns="{NAMESPACE}">{inner}</result-list>'
+
+
+def result_ids_json(ids: Iterable[str]) -> str:
+    return json.dumps(list(ids))
