@@ -234,3 +234,21 @@ def _wire_value(value: Any) -> Any:
 
         return format_datetime_json(value)
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class ApiUsage:
+    """From ``Sforce-Limit-Info: api-usage=used/limit``."""
+
+    used: int
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who the session belongs to (``/services/oauth2/userinfo``)."""
+
+    user_id: str
+    org_id: str
+    username: str
+    display_name: str

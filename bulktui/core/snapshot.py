@@ -1,0 +1,61 @@
+"""The immutable picture of the org that the poller publishes and the widgets render.
+
+Nothing here is mutated after construction; the poller builds a new Snapshot each cycle and the
+UI diffs it against the previous one by job id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+
+from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo
+
+
+class LinkState(StrEnum):
+    """How current the data is. Always shown as a word, never by colour alone."""
+
+    LIVE = "live"  # the last cycle succeeded
+    PAUSED = "paused"  # the user paused refreshing
+    DEGRADED = "degraded"  # the last cycle(s) failed; data shown is older than one interval
+    STALE = "stale"  # failing for a long time, or the session cannot be refreshed
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    job: JobInfo  # the fullest JobInfo known: a 1.0 GET if we made one, else the list row
+    purged: bool = False  # vanished from the job list: Salesforce purged it
+    throughput: float | None = None  # records/s between the last two observations
+    detail_at: datetime | None = None  # when ``job`` last came from a full GET
+
+    @property
+    def id(self) -> str:
+        return self.job.id
+
+    @property
+    def failure_rate(self) -> float | None:
+        processed = self.job.number_records_processed
+        if not processed:
+            return None
+        return (self.job.number_records_failed or 0) / processed
+
+
+_EMPTY: Mapping[str, object] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    jobs: Mapping[str, JobView]
+    link: LinkState
+    fetched_at: datetime | None  # when data last arrived successfully
+    selected_job_id: str | None = None
+    batches: tuple[BatchInfo, ...] | None = None  # of the selected job, when fetched
+    problem: str | None = None  # plain words: what is wrong and what to do
+    api_usage: ApiUsage | None = None
+    identity: Identity | None = None
+    user_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    cycle: int = 0
+    requests: int = 0  # Bulk/REST requests the poller has made so far
