@@ -1,0 +1,400 @@
+"""BulkClient: the async Bulk API 1.0 client, plus the REST calls a job console needs.
+
+Every 1.0 resource (reference §0), the 2.0 job listings (§5), who-am-I and user names. The
+rules for resending requests (session renewal, transient failures, ambiguity) live in
+``transport.Exchanger``; this module maps resources to requests and bodies to models, and
+turns any body that is not what the request expects into ``ResponseFormatError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Iterable
+from enum import Enum
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+import httpx
+
+from bulktui.api import wire
+from bulktui.api.connection import Connection, ReauthHook
+from bulktui.api.enums import ConcurrencyMode, ContentType, JobState, JobType, Operation
+from bulktui.api.errors import ResponseFormatError
+from bulktui.api.ids import InvalidIdError, to18
+from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo, RecordResult
+from bulktui.api.redact import install as install_log_redaction
+from bulktui.api.retry import RetryPolicy
+from bulktui.api.transport import Exchanger, Reply, Root
+
+__all__ = ["BATCH_CONTENT_TYPES", "BulkClient", "RetryPolicy"]
+
+log = logging.getLogger("bulktui.api")
+
+XML_REQUEST = "application/xml; charset=UTF-8"
+JSON_REQUEST = "application/json; charset=UTF-8"
+
+# Reference §2.3: a batch's Content-Type must match its job's contentType.
+BATCH_CONTENT_TYPES: dict[ContentType, str] = {
+    ContentType.CSV: "text/csv; charset=UTF-8",
+    ContentType.XML: XML_REQUEST,
+    ContentType.JSON: JSON_REQUEST,
+    ContentType.ZIP_CSV: "zip/csv",
+    ContentType.ZIP_XML: "zip/xml",
+    ContentType.ZIP_JSON: "zip/json",
+}
+_JSON_JOBS = (ContentType.JSON, ContentType.ZIP_JSON)
+
+# Which job types each listing accepts as a jobType filter (reference §5).
+_LIST_ENDPOINTS: dict[str, frozenset[str]] = {
+    "ingest": frozenset({"BigObjectIngest", "Classic", "V2Ingest"}),
+    "query": frozenset({"Classic", "V2Query", "V2Ingest"}),
+}
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # read: between chunks, not the whole body
+USER_QUERY_BATCH = 100  # ids per SOQL IN (...) clause: keeps the URL well under 16 kB
+_PATH_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
+
+_CREATE_AMBIGUITY = (
+    "the job may or may not have been created; check the job list before creating it again"
+)
+_BATCH_AMBIGUITY = (
+    "the batch may or may not have been added; check the job's batches before adding it again"
+)
+
+
+class BulkClient:
+    """An async client for one org session. Use ``async with BulkClient(...) as client``."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        transport: httpx.AsyncBaseTransport | None = None,
+        reauthenticate: ReauthHook | None = None,
+        retry: RetryPolicy | None = None,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_body_bytes: int = wire.MAX_BODY_BYTES,
+    ) -> None:
+        install_log_redaction()
+        self._x = Exchanger(
+            connection,
+            transport=transport,
+            reauthenticate=reauthenticate,
+            retry=retry if retry is not None else RetryPolicy(),
+            timeout=timeout,
+            max_body_bytes=max_body_bytes,
+        )
+        self._job_formats: dict[str, ContentType] = {}  # job id → contentType, once seen
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._x.aclose()
+
+    # ----------------------------------------------------------------------- state
+
+    @property
+    def connection(self) -> Connection:
+        """The current connection (a re-authentication replaces it)."""
+        return self._x.connection
+
+    @property
+    def api_usage(self) -> ApiUsage | None:
+        """From the last ``Sforce-Limit-Info`` header seen (REST responses carry it)."""
+        return self._x.api_usage
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests sent so far, retries included: each one counts against the org."""
+        return self._x.requests_sent
+
+    # ----------------------------------------------------------------------- jobs (1.0)
+
+    async def create_job(
+        self,
+        object: str,
+        operation: Operation | str,
+        content_type: ContentType | str = ContentType.CSV,
+        external_id_field_name: str | None = None,
+        concurrency_mode: ConcurrencyMode | str | None = None,
+    ) -> JobInfo:
+        """Create a job. Never resent once it may have reached the server: a job created twice
+        would load the data twice, so such a failure is ``AmbiguousResultError``."""
+        fields = {"operation": _wire(operation), "object": object}
+        if external_id_field_name:
+            fields["externalIdFieldName"] = external_id_field_name
+        if concurrency_mode is not None:
+            fields["concurrencyMode"] = _wire(concurrency_mode)
+        fields["contentType"] = _wire(content_type)
+        # JSON jobs are created with a JSON request; the server then answers in JSON (§1.3).
+        if ContentType(_wire(content_type)) in _JSON_JOBS:
+            body, ctype = wire.job_request_json(fields), JSON_REQUEST
+        else:
+            body, ctype = wire.job_request_xml(fields), XML_REQUEST
+        reply = await self._x.exchange(
+            "POST",
+            "async",
+            "/job",
+            content=body.encode(),
+            content_type=ctype,
+            idempotent=False,
+            ambiguity=_CREATE_AMBIGUITY,
+        )
+        return self._job(reply)
+
+    async def get_job(self, job_id: str) -> JobInfo:
+        return self._job(await self._get("async", f"/job/{_path_id(job_id)}"))
+
+    async def close_job(self, job_id: str) -> JobInfo:
+        return await self._set_state(job_id, JobState.CLOSED)
+
+    async def abort_job(self, job_id: str) -> JobInfo:
+        return await self._set_state(job_id, JobState.ABORTED)
+
+    async def _set_state(self, job_id: str, state: JobState) -> JobInfo:
+        """Close or abort. Resending is safe (the state is the same either way), but a resend
+        after an attempt that may have worked is answered InvalidJobState ("Closing already
+        closed Job not allowed"): that is our own success, confirmed with a fresh GET. On a
+        first answer the same error is real ("already aborted") and is raised."""
+        job_id = _path_id(job_id)
+        fields = {"state": state.value}
+        if self._job_formats.get(job_id) in _JSON_JOBS:
+            body, ctype = wire.job_request_json(fields), JSON_REQUEST
+        else:
+            body, ctype = wire.job_request_xml(fields), XML_REQUEST
+        reply = await self._x.exchange(
+            "POST", "async", f"/job/{job_id}", content=body.encode(), content_type=ctype
+        )
+        if reply.ok:
+            return self._job(reply)
+        error = reply.error()
+        if reply.maybe_applied_before and error.is_code("InvalidJobState"):
+            job = await self.get_job(job_id)
+            if job.state == state:
+                log.info("job %s was already %s by an earlier attempt", job_id, state.value)
+                return job
+        raise error
+
+    # ----------------------------------------------------------------------- batches (1.0)
+
+    async def add_batch(
+        self, job_id: str, data: bytes, content_type: ContentType | str
+    ) -> BatchInfo:
+        """Add a batch; ``content_type`` is the job's contentType (or a literal MIME type).
+        Like create_job, never resent once it may have reached the server."""
+        mime = content_type if "/" in str(content_type) else None
+        if mime is None:
+            kind = ContentType(_wire(content_type))
+            mime = BATCH_CONTENT_TYPES.get(kind, XML_REQUEST)
+        reply = await self._x.exchange(
+            "POST",
+            "async",
+            f"/job/{_path_id(job_id)}/batch",
+            content=data,
+            content_type=str(mime),
+            idempotent=False,
+            ambiguity=_BATCH_AMBIGUITY,
+        )
+        return wire.parse_batch_info(reply.check().body, _format(reply))
+
+    async def list_batches(self, job_id: str) -> tuple[BatchInfo, ...]:
+        reply = await self._get("async", f"/job/{_path_id(job_id)}/batch")
+        return wire.parse_batch_info_list(reply.body, _format(reply))
+
+    async def get_batch(self, job_id: str, batch_id: str) -> BatchInfo:
+        reply = await self._get("async", _batch_path(job_id, batch_id))
+        return wire.parse_batch_info(reply.body, _format(reply))
+
+    async def get_batch_request(self, job_id: str, batch_id: str) -> bytes:
+        """The batch body as it was submitted."""
+        return (await self._get("async", _batch_path(job_id, batch_id) + "/request")).body
+
+    async def get_batch_results(self, job_id: str, batch_id: str) -> list[RecordResult]:
+        """A DML batch's per-record results, in request-row order (CSV, XML or JSON)."""
+        reply = await self._get("async", _batch_path(job_id, batch_id) + "/result")
+        ctype = (reply.content_type or "").lower()
+        fmt = "csv" if "csv" in ctype else _format(reply)
+        return wire.parse_record_results(reply.body, fmt)
+
+    async def get_query_result_ids(self, job_id: str, batch_id: str) -> list[str]:
+        """A query batch's result-set ids (prefix 752)."""
+        reply = await self._get("async", _batch_path(job_id, batch_id) + "/result")
+        return wire.parse_result_ids(reply.body, _format(reply))
+
+    async def get_query_result(self, job_id: str, batch_id: str, result_id: str) -> bytes:
+        """One result set as sent (CSV, XML or JSON, after the job's contentType)."""
+        path = _batch_path(job_id, batch_id) + f"/result/{_path_id(result_id)}"
+        return (await self._get("async", path)).body
+
+    # ----------------------------------------------------------------------- REST
+
+    async def list_jobs(self, job_type: JobType | str | None = None) -> list[JobInfo]:
+        """Every job in the org from ``/jobs/ingest`` and ``/jobs/query``, all pages, each id
+        once. List rows carry no counters (``has_counts`` is False)."""
+        wanted = _wire(job_type) if job_type is not None else None
+        endpoints = [
+            name
+            for name, accepts in _LIST_ENDPOINTS.items()
+            if wanted is None or wanted in accepts or JobType(wanted).known is False
+        ]
+        # Both listings at once; not a TaskGroup, whose ExceptionGroup would hide the BulkError
+        # callers expect: the first failure cancels the other listing and is raised as is.
+        tasks = [asyncio.create_task(self._list_endpoint(name, wanted)) for name in endpoints]
+        try:
+            pages = await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        seen: dict[str, JobInfo] = {}
+        for jobs in pages:
+            for job in jobs:
+                seen.setdefault(job.id, job)
+        return list(seen.values())
+
+    async def _list_endpoint(self, name: str, job_type: str | None) -> list[JobInfo]:
+        root: Root = "data"
+        path = f"/jobs/{name}"
+        params = {"jobType": job_type} if job_type else None
+        jobs: list[JobInfo] = []
+        visited: set[str] = set()
+        while True:
+            reply = await self._get(root, path, params=params)
+            _expect_json(reply, "job list")
+            page = wire.parse_job_list_page(reply.body)
+            jobs.extend(page.records)
+            if page.done or not page.next_records_url:
+                return jobs
+            path = self._same_org_path(page.next_records_url)
+            if path in visited:
+                raise ResponseFormatError(f"the job list repeats the page {path}")
+            visited.add(path)
+            root, params = "base", None  # nextRecordsUrl is instance-relative and complete
+
+    async def whoami(self) -> Identity:
+        """The session's user, from ``/services/oauth2/userinfo``."""
+        reply = await self._get("base", "/services/oauth2/userinfo")
+        data = _json_object(reply, "userinfo")
+        user_id = data.get("user_id") or str(data.get("sub", "")).rstrip("/").rsplit("/", 1)[-1]
+        if not user_id:
+            raise ResponseFormatError("userinfo without a user id")
+        return Identity(
+            user_id=str(user_id),
+            org_id=str(data.get("organization_id") or ""),
+            username=str(data.get("preferred_username") or data.get("email") or ""),
+            display_name=str(data.get("name") or data.get("preferred_username") or ""),
+        )
+
+    async def user_names(self, ids: Iterable[str]) -> dict[str, str]:
+        """Names of users by id (15 or 18 characters, keyed as given). Ids that are not
+        well-formed are skipped: they could not name a user, and only well-formed ids (letters
+        and digits) ever go into the SOQL text."""
+        by_18: dict[str, list[str]] = {}
+        for given in ids:
+            try:
+                by_18.setdefault(to18(given), []).append(given)
+            except InvalidIdError:
+                continue
+        wanted = sorted(by_18)
+        names: dict[str, str] = {}
+        for start in range(0, len(wanted), USER_QUERY_BATCH):
+            chunk = wanted[start : start + USER_QUERY_BATCH]
+            soql = "SELECT Id, Name FROM User WHERE Id IN ({})".format(
+                ", ".join(f"'{i}'" for i in chunk)
+            )
+            for record in await self._query(soql):
+                user_id, name = record.get("Id"), record.get("Name")
+                if not isinstance(user_id, str) or name is None:
+                    continue
+                try:
+                    key = to18(user_id)
+                except InvalidIdError:
+                    continue
+                for given in by_18.get(key, ()):
+                    names[given] = str(name)
+        return names
+
+    async def _query(self, soql: str) -> list[dict[str, Any]]:
+        root: Root = "data"
+        path, params = "/query", {"q": soql}
+        records: list[dict[str, Any]] = []
+        while True:
+            data = _json_object(await self._get(root, path, params=params), "query result")
+            batch = data.get("records")
+            if not isinstance(batch, list):
+                raise ResponseFormatError("query result without records")
+            records.extend(r for r in batch if isinstance(r, dict))
+            next_url = data.get("nextRecordsUrl")
+            if data.get("done", True) or not isinstance(next_url, str):
+                return records
+            root, path, params = "base", self._same_org_path(next_url), {}
+
+    # ----------------------------------------------------------------------- helpers
+
+    async def _get(self, root: Root, path: str, params: dict[str, str] | None = None) -> Reply:
+        reply = await self._x.exchange("GET", root, path, params=params)
+        return reply.check()
+
+    def _job(self, reply: Reply) -> JobInfo:
+        job = wire.parse_job_info(reply.check().body, _format(reply))
+        if job.content_type is not None:
+            self._job_formats[job.id] = job.content_type
+        return job
+
+    def _same_org_path(self, url: str) -> str:
+        """A server-given next-page URL as a path on our instance: the token must never be
+        sent to another host because a response said so."""
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc:
+            ours = urlsplit(self.connection.base_url)
+            if (parts.scheme, parts.netloc) != (ours.scheme, ours.netloc):
+                raise ResponseFormatError(f"next page on another host refused: {parts.netloc}")
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if not path.startswith("/"):
+            path = "/" + path
+        return path
+
+
+def _wire(value: Enum | str) -> str:
+    return str(value.value) if isinstance(value, Enum) else str(value)
+
+
+def _path_id(value: str) -> str:
+    """An id that is safe to put in a URL path (15 or 18 letters and digits)."""
+    value = value.strip()
+    if not _PATH_ID.fullmatch(value):
+        raise InvalidIdError(f"{value!r} is not a Salesforce id: expected 15 or 18 letters/digits")
+    return value
+
+
+def _batch_path(job_id: str, batch_id: str) -> str:
+    return f"/job/{_path_id(job_id)}/batch/{_path_id(batch_id)}"
+
+
+def _format(reply: Reply) -> wire.Format:
+    return wire.detect_format(reply.content_type, reply.body)
+
+
+def _expect_json(reply: Reply, what: str) -> None:
+    if _format(reply) != "json":
+        raise ResponseFormatError(f"expected a JSON {what}, got {reply.content_type or 'no type'}")
+
+
+def _json_object(reply: Reply, what: str) -> dict[str, Any]:
+    _expect_json(reply, what)
+    data = wire.load_json(reply.body)
+    if not isinstance(data, dict):
+        raise ResponseFormatError(f"expected a JSON {what} object")
+    return data

@@ -1,0 +1,371 @@
+"""The HTTP exchange under BulkClient: one request, with retries, re-authentication and a body cap.
+
+Kept apart from the resource methods so the rules about *when a request may be sent again*
+live in one place:
+
+- A session error (1.0: 400 InvalidSessionId; REST: 401) means the server refused the request
+  without acting on it, so after one shared re-authentication any request may be resent once.
+- A connect failure (refused, connect timeout, TLS handshake, no pool slot) means no byte of the
+  request left this process, so even a create-job may be resent.
+- Anything after that point (read/write timeout, reset, 5xx, the HTML maintenance page) may
+  have reached the server: only idempotent requests are resent; the others become
+  ``AmbiguousResultError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import httpx
+
+from bulktui import __version__
+from bulktui.api.connection import Connection, ReauthHook
+from bulktui.api.errors import (
+    AmbiguousResultError,
+    ApiError,
+    BulkError,
+    InvalidSessionError,
+    ReauthenticationError,
+    ResponseFormatError,
+    TransportError,
+)
+from bulktui.api.limits import parse_limit_info
+from bulktui.api.models import ApiUsage
+from bulktui.api.redact import redact, redact_headers, register_secret
+from bulktui.api.retry import RetryPolicy, parse_retry_after
+from bulktui.api.wire import parse_error
+
+log = logging.getLogger("bulktui.api")
+
+Root = Literal["async", "data", "base"]  # /services/async/v, /services/data/vX, the instance
+
+# No byte of the request was written when these are raised (httpcore raises them while
+# opening the connection or waiting for a pooled one), so resending cannot duplicate anything.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    # True when an earlier attempt of this same request may have reached the server (it failed
+    # after sending), so an "already in that state" answer may be our own earlier success.
+    maybe_applied_before: bool = False
+    _error: ApiError | None = field(default=None, repr=False)
+
+    @property
+    def content_type(self) -> str | None:
+        value: str | None = self.headers.get("content-type")
+        return value
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def is_html(self) -> bool:
+        ctype = (self.content_type or "").split(";", 1)[0].strip().lower()
+        head = self.body[:256].lstrip().lower()
+        return ctype == "text/html" or head.startswith((b"<!doctype html", b"<html"))
+
+    def error(self) -> ApiError:
+        if self._error is None:
+            self._error = parse_error(self.status, self.body, self.content_type)
+        return self._error
+
+    def check(self) -> Reply:
+        """Itself when 2xx; otherwise the typed error the body describes."""
+        if self.ok:
+            return self
+        if 300 <= self.status < 400:
+            where = self.headers.get("location", "elsewhere")
+            raise ResponseFormatError(f"unexpected HTTP {self.status} redirect to {where}")
+        raise self.error()
+
+
+def ssl_context(ca_file: str | None) -> ssl.SSLContext:
+    """Verification always on: certifi's roots (as httpx uses), plus an extra CA bundle."""
+    import certifi
+
+    context = ssl.create_default_context(cafile=certifi.where())
+    if ca_file:
+        try:
+            context.load_verify_locations(cafile=ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise TransportError(f"cannot load the CA bundle {ca_file}: {exc}") from None
+    return context
+
+
+class Exchanger:
+    """Sends requests for BulkClient; owns the httpx client, the session and its renewal."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        transport: httpx.AsyncBaseTransport | None,
+        reauthenticate: ReauthHook | None,
+        retry: RetryPolicy,
+        timeout: float | httpx.Timeout,
+        max_body_bytes: int,
+    ) -> None:
+        self.connection = connection
+        self.retry = retry
+        self.max_body_bytes = max_body_bytes
+        self.requests_sent = 0
+        self.api_usage: ApiUsage | None = None
+        self._reauthenticate_hook = reauthenticate
+        self._reauth_lock = asyncio.Lock()
+        self._generation = 0  # bumped by every successful re-authentication
+        self._reauth_failure: tuple[int, BulkError] | None = None
+        register_secret(connection.session_id)
+        if transport is None:
+            transport = httpx.AsyncHTTPTransport(verify=ssl_context(connection.ca_file))
+            trust_env = True  # honour HTTPS_PROXY/NO_PROXY for real orgs
+        else:
+            # Environment proxies would be mounted in front of an injected transport.
+            trust_env = False
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=False,  # a redirect would carry the token to another URL
+            trust_env=trust_env,
+            headers={"User-Agent": f"bulktui/{__version__}"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # ----------------------------------------------------------------------- one exchange
+
+    async def exchange(
+        self,
+        method: str,
+        root: Root,
+        path: str,
+        *,
+        content: bytes | None = None,
+        content_type: str | None = None,
+        params: Mapping[str, str] | None = None,
+        idempotent: bool = True,
+        ambiguity: str = "",
+    ) -> Reply:
+        """The final non-transient reply (2xx or an error body the caller interprets).
+
+        ``idempotent=False`` forbids resending once the request may have been sent;
+        ``ambiguity`` then says what may or may not have happened.
+        """
+        policy = self.retry
+        deadline = policy.clock() + policy.total_budget
+        failures = 0
+        reauthenticated = False
+        maybe_applied = False
+        what = f"{method} {path.split('?', 1)[0]}"
+        while True:
+            connection, generation = self.connection, self._generation
+            request = self._build(connection, method, root, path, content, content_type, params)
+            retry_after: float | None = None
+            try:
+                reply = await self._send(request)
+            except httpx.UnsupportedProtocol as exc:
+                raise TransportError(f"{what}: {_describe(exc)}") from None
+            except httpx.DecodingError as exc:
+                raise ResponseFormatError(f"{what}: undecodable body ({_describe(exc)})") from None
+            except httpx.RequestError as exc:
+                sent = not isinstance(exc, _NOT_SENT)
+                if _is_certificate_failure(exc):
+                    host = request.url.host
+                    raise TransportError(
+                        f"TLS certificate verification failed for {host} "
+                        "(a private CA needs --ca-bundle)"
+                    ) from None
+                if sent and not idempotent:
+                    raise AmbiguousResultError(
+                        f"{what} failed after it was sent ({_describe(exc)}): {ambiguity}"
+                    ) from None
+                failure: BulkError = TransportError(f"could not reach the org: {_describe(exc)}")
+            else:
+                expired = self._session_error(reply, root)
+                if expired is not None:
+                    if reauthenticated:
+                        raise expired  # a fresh session was refused too: do not loop
+                    await self._renew_session(generation, expired)
+                    reauthenticated = True
+                    continue
+                if not _transient(reply):
+                    reply.maybe_applied_before = maybe_applied
+                    return reply
+                sent = True
+                if not idempotent:
+                    raise AmbiguousResultError(
+                        f"{what} got HTTP {reply.status} from the server: {ambiguity}"
+                    )
+                failure = _give_up_error(reply)
+                retry_after = parse_retry_after(reply.headers.get("retry-after"))
+            maybe_applied = maybe_applied or sent
+            failures += 1
+            if failures >= policy.max_attempts:
+                raise _after(failure, failures)
+            wait = policy.delay(failures, retry_after)
+            if policy.clock() + wait > deadline:
+                raise _after(failure, failures)
+            log.warning("%s: %s; retry %d in %.1f s", what, failure, failures, wait)
+            await policy.sleep(wait)
+
+    def _build(
+        self,
+        connection: Connection,
+        method: str,
+        root: Root,
+        path: str,
+        content: bytes | None,
+        content_type: str | None,
+        params: Mapping[str, str] | None,
+    ) -> httpx.Request:
+        base = {
+            "async": connection.async_root,
+            "data": connection.data_root,
+            "base": connection.base_url,
+        }[root]
+        headers: dict[str, str] = {}
+        if root == "async":
+            headers["X-SFDC-Session"] = connection.session_id
+        else:
+            headers["Authorization"] = f"Bearer {connection.session_id}"
+            headers["Accept"] = "application/json"
+        if content_type:
+            headers["Content-Type"] = content_type
+        return self._http.build_request(
+            method, base + path, content=content, headers=headers, params=params
+        )
+
+    async def _send(self, request: httpx.Request) -> Reply:
+        self.requests_sent += 1
+        started = time.perf_counter()
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("-> %s %s %s", request.method, request.url, redact_headers(request.headers))
+        response = await self._http.send(request, stream=True)
+        try:
+            body = await self._read_capped(response)
+        finally:
+            await response.aclose()
+        usage = parse_limit_info(response.headers.get("sforce-limit-info"))
+        if usage is not None:
+            self.api_usage = usage
+        log.debug(
+            "<- %s %s: %d, %d bytes, %.0f ms",
+            request.method,
+            request.url.path,
+            response.status_code,
+            len(body),
+            (time.perf_counter() - started) * 1000,
+        )
+        return Reply(response.status_code, response.headers, body)
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        """The body, refusing anything over the cap without reading the rest of it."""
+        cap = self.max_body_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise ResponseFormatError(
+                f"response body of {int(declared):,} bytes is over the {cap:,}-byte cap"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise ResponseFormatError(f"response body is over the {cap:,}-byte cap")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    # ----------------------------------------------------------------------- sessions
+
+    def _session_error(self, reply: Reply, root: Root) -> ApiError | None:
+        """1.0 says 400 InvalidSessionId; REST and 2.0 say 401 (INVALID_SESSION_ID)."""
+        if reply.status == 401:
+            error = reply.error()
+            if isinstance(error, InvalidSessionError):
+                return error
+            code = error.code or "INVALID_SESSION_ID"
+            return InvalidSessionError(401, code, error.server_message)
+        if reply.status == 400:
+            error = reply.error()  # cached: the caller raises this same object otherwise
+            if isinstance(error, InvalidSessionError):
+                return error
+        return None
+
+    async def _renew_session(self, failed_generation: int, expired: ApiError) -> None:
+        """One re-authentication for every request that saw the same session expire.
+
+        Each request remembers the generation its token came from; under the lock, a request
+        whose generation is already stale just retries with the newer session."""
+        async with self._reauth_lock:
+            if self._generation != failed_generation:
+                return
+            if self._reauth_failure is not None and self._reauth_failure[0] == failed_generation:
+                raise self._reauth_failure[1]
+            if self._reauthenticate_hook is None:
+                raise expired
+            log.info("session expired; signing in again")
+            try:
+                fresh = await self._reauthenticate_hook()
+            except Exception as exc:
+                reason = str(exc) if isinstance(exc, BulkError) else _describe(exc)
+                failure = ReauthenticationError(
+                    f"the session expired and signing in again failed: {redact(reason)}"
+                )
+                self._reauth_failure = (failed_generation, failure)
+                raise failure from None
+            register_secret(fresh.session_id)
+            self.connection = fresh
+            self._generation += 1
+
+
+def _transient(reply: Reply) -> bool:
+    """5xx, or the HTML maintenance page (Salesforce serves it with 200 or 503)."""
+    if reply.status >= 500:
+        return True
+    return reply.is_html and not 400 <= reply.status < 500
+
+
+def _give_up_error(reply: Reply) -> BulkError:
+    if reply.is_html:
+        return ResponseFormatError(
+            "the server sent an HTML page instead of API data (Salesforce maintenance or a proxy)"
+        )
+    error = reply.error()
+    if error.code:
+        return error
+    return TransportError(f"the server answered HTTP {reply.status}")
+
+
+def _after(failure: BulkError, attempts: int) -> BulkError:
+    """The last failure, saying how often we tried (ApiErrors keep their code and status)."""
+    if attempts > 1:
+        failure.message = f"{failure.message} (after {attempts} attempts)"
+        failure.args = (failure.message,)
+    return failure
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return redact(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
+
+
+def _is_certificate_failure(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        if "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
