@@ -59,3 +59,21 @@ class Snapshot:
     user_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     cycle: int = 0
     requests: int = 0  # Bulk/REST requests the poller has made so far
+
+
+@dataclass(frozen=True, slots=True)
+class PollStatus:
+    """The poller's header facts, current at every read (``Poller.status``).
+
+    Snapshots are published only when the data changes, so an idle org publishes nothing; the
+    header's "3s ago" must therefore come from ``status.fetched_at`` (refreshed every good
+    cycle), read on the UI's own one-second timer, not from the last snapshot.
+    """
+
+    link: LinkState
+    fetched_at: datetime | None  # when the last successful cycle's data arrived
+    problem: str | None
+    api_usage: ApiUsage | None
+    cycle: int
+    requests: int
+    next_cycle_at: datetime | None  # when the next cycle is due (None while paused)

@@ -1,0 +1,85 @@
+"""Sorting the errors a cycle can meet into what the poller does next and what the user reads.
+
+Three kinds matter:
+- transient (network, 5xx, a maintenance page, a garbled body): keep the data, retry with
+  back-off;
+- quota (the org's API limit): stop spending calls, probe slowly;
+- authentication (the client's re-auth hook already failed): stop, retry rarely so the login
+  endpoint is not flooded.
+Anything else from a single job (a permission refusal) is that job's problem, not the link's.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from bulktui.api.errors import (
+    ApiError,
+    BulkError,
+    InvalidSessionError,
+    QuotaExceededError,
+    ReauthenticationError,
+    ResponseFormatError,
+    TransportError,
+)
+from bulktui.core.text import one_line
+
+
+class FaultKind(Enum):
+    TRANSIENT = "transient"
+    QUOTA = "quota"
+    AUTH = "auth"
+    OTHER = "other"  # a definite refusal of one request (4xx): not worth retrying as is
+
+
+def classify(error: BaseException) -> FaultKind:
+    if isinstance(error, QuotaExceededError):
+        return FaultKind.QUOTA
+    if isinstance(error, InvalidSessionError | ReauthenticationError):
+        return FaultKind.AUTH
+    if isinstance(error, TransportError | ResponseFormatError):
+        return FaultKind.TRANSIENT
+    if isinstance(error, ApiError):
+        return FaultKind.TRANSIENT if error.status >= 500 else FaultKind.OTHER
+    return FaultKind.OTHER
+
+
+def is_missing_job(error: BaseException) -> bool:
+    """The job id is unknown to the server: 1.0 InvalidJob, 2.0/REST NOT_FOUND."""
+    return isinstance(error, ApiError) and (
+        error.is_code("InvalidJob", "NOT_FOUND") or error.status == 404
+    )
+
+
+def describe(error: BaseException) -> str:
+    """What failed, in one line of plain words (server text made safe)."""
+    detail = one_line(str(error)) if isinstance(error, BulkError) else type(error).__name__
+    if isinstance(error, TransportError):
+        return f"could not reach Salesforce ({detail})"
+    if isinstance(error, ResponseFormatError):
+        return f"Salesforce sent an answer that could not be read ({detail})"
+    if isinstance(error, ApiError) and error.status >= 500:
+        return f"Salesforce answered with a server error (HTTP {error.status}: {detail})"
+    return detail
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = seconds / 60
+    return f"{minutes:.0f} min" if minutes < 90 else f"{minutes / 60:.1f} h"
+
+
+def problem_text(kind: FaultKind, error: BaseException, retry_in: float) -> str:
+    when = _duration(retry_in)
+    if kind is FaultKind.QUOTA:
+        return (
+            f"The org's API request limit is reached ({describe(error)}). "
+            f"Refreshing has slowed down: checking again every {when}."
+        )
+    if kind is FaultKind.AUTH:
+        return (
+            f"The session has expired and could not be renewed ({describe(error)}). "
+            f"Log in again (bulktui login); trying again every {when}."
+        )
+    return f"Refresh failed: {describe(error)}. Retrying in {when}."

@@ -1,0 +1,49 @@
+"""The slice of ``BulkClient`` the core uses, as Protocols: the poller and the action runner
+run against the real client, and unit tests against a tiny fake with the same shape."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from bulktui.api.enums import ConcurrencyMode, ContentType, Operation
+from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo
+
+
+class PollingClient(Protocol):
+    async def list_jobs(self) -> list[JobInfo]: ...
+
+    async def get_job(self, job_id: str) -> JobInfo: ...
+
+    async def list_batches(self, job_id: str) -> tuple[BatchInfo, ...]: ...
+
+    async def whoami(self) -> Identity: ...
+
+    async def user_names(self, ids: Sequence[str]) -> dict[str, str]: ...
+
+    @property
+    def api_usage(self) -> ApiUsage | None: ...
+
+
+class ActionClient(Protocol):
+    async def get_job(self, job_id: str) -> JobInfo: ...
+
+    async def close_job(self, job_id: str) -> JobInfo: ...
+
+    async def abort_job(self, job_id: str) -> JobInfo: ...
+
+    async def create_job(
+        self,
+        object: str,
+        operation: Operation,
+        content_type: ContentType = ContentType.CSV,
+        external_id_field_name: str | None = None,
+        concurrency_mode: ConcurrencyMode | None = None,
+    ) -> JobInfo: ...
+
+
+if TYPE_CHECKING:  # mypy proves the real client fits both protocols
+    from bulktui.api.client import BulkClient
+
+    def _conforms(client: BulkClient) -> tuple[PollingClient, ActionClient]:
+        return client, client

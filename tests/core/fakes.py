@@ -1,0 +1,128 @@
+"""A tiny in-memory stand-in for BulkClient: enough to test the poller's scheduling exactly."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from bulktui.api.enums import BatchState, JobState, JobType, Operation
+from bulktui.api.errors import ApiError
+from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+ME = "005000000000001AAA"
+
+
+class ManualClock:
+    def __init__(self, start: datetime = T0) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        self._now += timedelta(seconds=seconds)
+
+
+def job_id(n: int) -> str:
+    return f"750{n:015d}"
+
+
+def job(
+    n: int,
+    state: JobState = JobState.CLOSED,
+    *,
+    queued: int = 0,
+    processed: int = 0,
+    total: int = 1,
+    job_type: JobType = JobType.CLASSIC,
+    created_by: str = ME,
+) -> JobInfo:
+    completed = total - queued
+    return JobInfo(
+        id=job_id(n),
+        operation=Operation.INSERT,
+        object="Account",
+        created_by_id=created_by,
+        created_date=T0 - timedelta(minutes=n),
+        system_modstamp=T0,
+        state=state,
+        job_type=job_type,
+        number_batches_queued=queued,
+        number_batches_in_progress=0,
+        number_batches_completed=completed,
+        number_batches_failed=0,
+        number_batches_total=total,
+        number_records_processed=processed,
+        number_records_failed=0,
+    )
+
+
+def row_of(info: JobInfo) -> JobInfo:
+    """What the job list shows: no counts."""
+    return JobInfo(
+        id=info.id,
+        operation=info.operation,
+        object=info.object,
+        created_by_id=info.created_by_id,
+        created_date=info.created_date,
+        system_modstamp=info.system_modstamp,
+        state=info.state,
+        job_type=info.job_type,
+    )
+
+
+class FakeClient:
+    def __init__(self, jobs: Sequence[JobInfo] = ()) -> None:
+        self.jobs: dict[str, JobInfo] = {j.id: j for j in jobs}
+        self.calls: Counter[str] = Counter()
+        self.gets: Counter[str] = Counter()
+        self.batch_lists: Counter[str] = Counter()
+        self.fail_with: BaseException | None = None  # raised by every call while set
+        self.fail_get: dict[str, BaseException] = {}
+        self.names = {ME: "Ada Lovelace", "005000000000002AAA": "Grace Hopper"}
+        self.requests_sent = 0
+        self.api_usage: ApiUsage | None = ApiUsage(10, 15000)
+
+    def _hit(self, name: str) -> None:
+        self.calls[name] += 1
+        self.requests_sent += 1
+        if self.fail_with is not None:
+            raise self.fail_with
+
+    def update(self, n: int, **changes: object) -> None:
+        jid = job_id(n)
+        self.jobs[jid] = dataclasses.replace(self.jobs[jid], **changes)  # type: ignore[arg-type]
+
+    async def list_jobs(self) -> list[JobInfo]:
+        self._hit("list_jobs")
+        return [row_of(j) for j in self.jobs.values()]
+
+    async def get_job(self, job_id: str) -> JobInfo:
+        self._hit("get_job")
+        self.gets[job_id] += 1
+        if job_id in self.fail_get:
+            raise self.fail_get[job_id]
+        if job_id not in self.jobs:
+            raise ApiError(400, "InvalidJob", f"Unable to find job {job_id}")
+        return self.jobs[job_id]
+
+    async def list_batches(self, job_id: str) -> tuple[BatchInfo, ...]:
+        self._hit("list_batches")
+        self.batch_lists[job_id] += 1
+        return (BatchInfo(id="751000000000000001", job_id=job_id, state=BatchState.COMPLETED),)
+
+    async def whoami(self) -> Identity:
+        self._hit("whoami")
+        return Identity(
+            user_id=ME,
+            org_id="00D000000000001AAA",
+            username="ada@example.com",
+            display_name="Ada Lovelace",
+        )
+
+    async def user_names(self, ids: Sequence[str]) -> dict[str, str]:
+        self._hit("user_names")
+        return {i: self.names[i] for i in ids if i in self.names}
