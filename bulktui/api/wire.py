@@ -223,8 +223,15 @@ def parse_batch_info_list(body: bytes | str, fmt: Format) -> tuple[BatchInfo, ..
 def parse_error(status: int, body: bytes | str, content_type: str | None) -> ApiError:
     """Any error body the Bulk, REST or OAuth endpoints send, as a typed ApiError."""
     code, message = "", ""
+    raw = body.encode() if isinstance(body, str) else body
+    ctype = (content_type or "").split(";", 1)[0].strip().lower()
+    if not raw.strip():
+        return error_for(status, "", f"HTTP {status} with no error details")
+    if ctype == "text/plain":  # proxies and gateways: the text is the only explanation
+        text = raw[:300].decode("utf-8", "replace")
+        return error_for(status, "", f"HTTP {status}: {' '.join(text.split())}")
     try:
-        fmt = detect_format(content_type, body.encode() if isinstance(body, str) else body)
+        fmt = detect_format(content_type, raw)
         if fmt == "json":
             data = load_json(body)
             if isinstance(data, list) and data and isinstance(data[0], dict):
