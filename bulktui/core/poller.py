@@ -487,6 +487,7 @@ class Poller:
 
     async def _fetch_selected(self, force: bool, tally: _Tally) -> None:
         job_id = self._selected
+        self._selection_dirty = False  # served now; a select() during the awaits sets it again
         if job_id is None:
             return
         track = self._track(job_id)

@@ -50,7 +50,9 @@ _EMPTY: Mapping[str, object] = MappingProxyType({})
 class Snapshot:
     jobs: Mapping[str, JobView]
     link: LinkState
-    fetched_at: datetime | None  # when data last arrived successfully
+    # When this snapshot's data arrived. Snapshots are published only on change, so for the
+    # header's age read Poller.status.fetched_at (see PollStatus).
+    fetched_at: datetime | None
     selected_job_id: str | None = None
     batches: tuple[BatchInfo, ...] | None = None  # of the selected job, when fetched
     problem: str | None = None  # plain words: what is wrong and what to do

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from bulktui.api.enums import BatchState, JobState, JobType, Operation
 from bulktui.api.errors import ApiError
+from bulktui.api.ids import JOB_PREFIX, make_id
 from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -27,7 +28,7 @@ class ManualClock:
 
 
 def job_id(n: int) -> str:
-    return f"750{n:015d}"
+    return make_id(JOB_PREFIX, "00", n)
 
 
 def job(
