@@ -190,7 +190,9 @@ class Exchanger:
                     raise AmbiguousResultError(
                         f"{what} failed after it was sent ({_describe(exc)}): {ambiguity}"
                     ) from None
-                failure: BulkError = TransportError(f"could not reach the org: {_describe(exc)}")
+                failure: BulkError = TransportError(
+                    f"could not reach {request.url.netloc.decode()}: {_describe(exc)}"
+                )
             else:
                 expired = self._session_error(reply, root)
                 if expired is not None:
@@ -216,7 +218,9 @@ class Exchanger:
             wait = policy.delay(failures, retry_after)
             if policy.clock() + wait > deadline:
                 raise _after(failure, failures)
-            log.warning("%s: %s; retry %d in %.1f s", what, failure, failures, wait)
+            # INFO, not WARNING: a retry is routine, and an unconfigured process prints
+            # WARNINGs to stderr (logging.lastResort), which would break one-line errors.
+            log.info("%s: %s; retry %d in %.1f s", what, failure, failures, wait)
             await policy.sleep(wait)
 
     def _build(

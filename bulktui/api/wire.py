@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Literal
 from xml.parsers.expat import ExpatError
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as _sax_escape
 
 import xmltodict
 
@@ -42,6 +43,15 @@ XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>'
 MAX_BODY_BYTES = 64 * 1024 * 1024
 
 Format = Literal["xml", "json"]
+
+# Characters XML 1.0 cannot carry even escaped (C0 controls but tab/LF/CR, surrogates, FFFE/F).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def escape(text: str) -> str:
+    """Text for an XML element: markup escaped, and characters XML cannot hold replaced by
+    U+FFFD, so text with an ESC in it still makes a well-formed document."""
+    return _XML_INVALID.sub("\ufffd", _sax_escape(text))
 
 
 # --------------------------------------------------------------------------- format detection
@@ -546,3 +556,23 @@ def result_ids_xml(ids: Iterable[str]) -> str:
 
 def result_ids_json(ids: Iterable[str]) -> str:
     return json.dumps(list(ids))
+
+
+# --------------------------------------------------------------------------- write: 2.0 list
+
+
+def job_list_row_dict(job: JobInfo) -> dict[str, Any]:
+    """A 2.0 ``/jobs/ingest|query`` row: set fields in reference §5 order, no counters."""
+    out = job.to_wire()
+    if "apiVersion" in out and job.api_version_number is not None:
+        out["apiVersion"] = job.api_version_number
+    return out
+
+
+def job_list_page_json(jobs: Iterable[JobInfo], done: bool, next_records_url: str | None) -> str:
+    page = {
+        "done": done,
+        "records": [job_list_row_dict(j) for j in jobs],
+        "nextRecordsUrl": next_records_url,
+    }
+    return json.dumps(page, separators=(",", ":"))

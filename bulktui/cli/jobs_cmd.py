@@ -1,9 +1,296 @@
-"""Placeholder: subcommands registered here arrive with their issue."""
+"""One-shot job commands: ``jobs``, ``show``, ``close``, ``abort``, ``create``.
+
+Bad input (a malformed job id, an unknown state name, a missing connection) is refused with
+exit 2 before any request is sent. Close and abort ask first on a terminal and refuse off one
+unless ``--yes`` says so: they cannot be undone.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from bulktui.api.client import BulkClient
+from bulktui.api.enums import ConcurrencyMode, ContentType, JobState
+from bulktui.api.errors import BulkError
+from bulktui.api.ids import InvalidIdError, parse_job_id
+from bulktui.api.models import JobInfo
+from bulktui.cli.common import UsageError
+from bulktui.cli.connection import add_subcommand_connection_options, resolve_connection
+from bulktui.cli.output import (
+    batch_table,
+    batch_wire,
+    cell,
+    emit,
+    emit_json,
+    job_details,
+    table,
+)
+
+T = TypeVar("T")
+_OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
 def register(sub: Any) -> None:
-    del sub
+    jobs = sub.add_parser(
+        "jobs",
+        help="list every job in the org",
+        description="List every Bulk API job in the org (1.0 and 2.0), newest first.",
+    )
+    jobs.add_argument("--json", action="store_true", help="an array of jobs keyed by wire names")
+    jobs.add_argument(
+        "--state",
+        action="append",
+        metavar="S",
+        help="only jobs in this state (repeatable): " + ", ".join(s.value for s in JobState),
+    )
+    jobs.add_argument("--object", metavar="NAME", help="only jobs on this object")
+    add_subcommand_connection_options(jobs)
+    jobs.set_defaults(handler=run_jobs)
+
+    show = sub.add_parser("show", help="show one job", description="Show a job's JobInfo.")
+    show.add_argument("job_id", metavar="JOB_ID")
+    show.add_argument("--json", action="store_true", help="the job keyed by wire names")
+    show.add_argument("--batches", action="store_true", help="also list its batches")
+    add_subcommand_connection_options(show)
+    show.set_defaults(handler=run_show)
+
+    for name, verb in (("close", "Close"), ("abort", "Abort")):
+        change = sub.add_parser(
+            name,
+            help=f"{name} a job",
+            description=f"{verb} a job. Asks first on a terminal; needs --yes otherwise.",
+        )
+        change.add_argument("job_id", metavar="JOB_ID")
+        change.add_argument("--yes", "-y", action="store_true", help="do not ask")
+        add_subcommand_connection_options(change)
+        change.set_defaults(handler=run_close if name == "close" else run_abort)
+
+    create = sub.add_parser("create", help="create a job", description="Create a Bulk 1.0 job.")
+    create.add_argument("--object", required=True, metavar="O", help="sObject, e.g. Account")
+    create.add_argument(
+        "--operation",
+        required=True,
+        metavar="OP",
+        help="insert, update, upsert, delete, hardDelete, query or queryAll (exact case)",
+    )
+    create.add_argument(
+        "--content-type",
+        default=ContentType.CSV.value,
+        metavar="TYPE",
+        help="CSV (default), XML, JSON, ZIP_CSV, ZIP_XML or ZIP_JSON",
+    )
+    create.add_argument("--external-id-field", metavar="F", help="needed for upsert")
+    create.add_argument("--concurrency", choices=[m.value for m in ConcurrencyMode])
+    create.add_argument("--json", action="store_true", help="the new job keyed by wire names")
+    add_subcommand_connection_options(create)
+    create.set_defaults(handler=run_create)
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+def run_jobs(args: argparse.Namespace) -> int:
+    states = _parse_states(args.state or [])
+    wanted_object = (args.object or "").strip().lower()
+
+    async def work(client: BulkClient) -> tuple[list[JobInfo], dict[str, str]]:
+        jobs = await client.list_jobs()
+        jobs = [
+            j
+            for j in jobs
+            if (not states or j.state in states)
+            and (not wanted_object or (j.object or "").lower() == wanted_object)
+        ]
+        jobs.sort(key=lambda j: j.created_date or _OLDEST, reverse=True)
+        names = {} if args.json else await _names(client, {j.created_by_id for j in jobs})
+        return jobs, names
+
+    jobs, names = _run(args, work)
+    if args.json:
+        emit_json([j.to_wire() for j in jobs])
+        return 0
+    if not jobs:
+        emit("No jobs.\n")
+        return 0
+    headers = ["JOB ID", "OBJECT", "OPERATION", "STATE", "TYPE", "CREATED BY", "CREATED"]
+    rows = [
+        [
+            cell(j.id),
+            cell(j.object),
+            cell(j.operation),
+            cell(j.state),
+            cell(j.job_type),
+            cell(names.get(j.created_by_id or "", j.created_by_id)),
+            cell(j.created_date),
+        ]
+        for j in jobs
+    ]
+    emit(table(headers, rows))
+    return 0
+
+
+def _parse_states(given: list[str]) -> set[JobState]:
+    by_folded = {s.value.lower(): s for s in JobState}
+    states = set()
+    for text in given:
+        for part in text.split(","):
+            state = by_folded.get(part.strip().lower())
+            if state is None:
+                known = ", ".join(s.value for s in JobState)
+                raise UsageError(f"--state {part.strip()!r} is not a job state ({known})")
+            states.add(state)
+    return states
+
+
+async def _names(client: BulkClient, ids: set[str | None]) -> dict[str, str]:
+    """User names for display; a listing is still useful without them, so failures are quiet."""
+    try:
+        return await client.user_names(i for i in ids if i)
+    except BulkError:
+        return {}
+
+
+# --------------------------------------------------------------------------- show
+
+
+def run_show(args: argparse.Namespace) -> int:
+    job_id = _job_id(args.job_id)
+
+    async def work(client: BulkClient) -> tuple[JobInfo, tuple[Any, ...], dict[str, str]]:
+        job = await client.get_job(job_id)
+        batches = await client.list_batches(job_id) if args.batches else ()
+        names = {} if args.json else await _names(client, {job.created_by_id})
+        return job, batches, names
+
+    job, batches, names = _run(args, work)
+    if args.json:
+        out = job.to_wire()
+        if args.batches:
+            out["batchInfo"] = [batch_wire(b) for b in batches]
+        emit_json(out)
+        return 0
+    emit(job_details(job, names))
+    if args.batches:
+        emit("\n" + batch_table(batches))
+    return 0
+
+
+# --------------------------------------------------------------------------- close / abort
+
+
+def run_close(args: argparse.Namespace) -> int:
+    return _change_state(args, "close")
+
+
+def run_abort(args: argparse.Namespace) -> int:
+    return _change_state(args, "abort")
+
+
+def _change_state(args: argparse.Namespace, verb: str) -> int:
+    job_id = _job_id(args.job_id)
+    interactive = not args.yes
+    if interactive and not _stdin_is_terminal():
+        raise UsageError(
+            f"not a terminal, so nothing to confirm with: pass --yes to {verb} job {job_id}"
+        )
+    connection, reauth = resolve_connection(args)
+
+    async def work(client: BulkClient) -> JobInfo | None:
+        if interactive:
+            job = await client.get_job(job_id)
+            if not _confirm(f"{verb.capitalize()} job {job_id} ({_summary(job)})?"):
+                return None
+        if verb == "close":
+            return await client.close_job(job_id)
+        return await client.abort_job(job_id)
+
+    job = _run_with(connection, reauth, work)
+    if job is None:
+        print(f"bulktui: job {job_id} was not {verb}ed", file=sys.stderr)
+        return 1
+    emit(f"{cell(job.id)}: {cell(job.state)}{_batch_progress(job)}\n")
+    return 0
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _confirm(question: str) -> bool:
+    """Ask on stderr (stdout may be piped); anything but yes, including EOF, means no."""
+    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _summary(job: JobInfo) -> str:
+    parts = [cell(job.operation), cell(job.object), cell(job.state)]
+    return " ".join(p for p in parts if p) + _batch_progress(job)
+
+
+def _batch_progress(job: JobInfo) -> str:
+    if not job.has_counts:
+        return ""
+    return (
+        f", batches: {job.number_batches_queued or 0} queued, "
+        f"{job.number_batches_in_progress or 0} in progress, "
+        f"{job.number_batches_completed or 0} completed, "
+        f"{job.number_batches_failed or 0} failed of {job.number_batches_total or 0}"
+    )
+
+
+# --------------------------------------------------------------------------- create
+
+
+def run_create(args: argparse.Namespace) -> int:
+    object_name = args.object.strip()
+    if not object_name:
+        raise UsageError("--object is empty")
+
+    async def work(client: BulkClient) -> JobInfo:
+        return await client.create_job(
+            object_name,
+            args.operation.strip(),  # sent as given: the server is the judge of exact case
+            content_type=args.content_type.strip(),
+            external_id_field_name=args.external_id_field,
+            concurrency_mode=args.concurrency,
+        )
+
+    job = _run(args, work)
+    if args.json:
+        emit_json(job.to_wire())
+    else:
+        emit(job_details(job))
+    return 0
+
+
+# --------------------------------------------------------------------------- plumbing
+
+
+def _job_id(text: str) -> str:
+    try:
+        return parse_job_id(text)
+    except InvalidIdError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _run(args: argparse.Namespace, work: Callable[[BulkClient], Awaitable[T]]) -> T:
+    connection, reauth = resolve_connection(args)
+    return _run_with(connection, reauth, work)
+
+
+def _run_with(connection: Any, reauth: Any, work: Callable[[BulkClient], Awaitable[T]]) -> T:
+    async def main() -> T:
+        async with BulkClient(connection, reauthenticate=reauth) as client:
+            return await work(client)
+
+    return asyncio.run(main())

@@ -147,3 +147,14 @@ def test_error_bodies(status: int, body: str, ctype: str | None, code: str, mess
 def test_plain_text_error_bodies_keep_their_text() -> None:
     error = wire.parse_error(503, "Service  Unavailable\n", "text/plain; charset=utf-8")
     assert error.server_message == "HTTP 503: Service Unavailable" and error.code == ""
+
+
+def test_text_xml_cannot_hold_is_replaced_so_the_document_stays_well_formed() -> None:
+    from bulktui.api.enums import BatchState
+    from bulktui.api.models import BatchInfo
+
+    batch = BatchInfo(
+        id="7518Z00000T3mWqQAJ", state=BatchState.FAILED, state_message="bad\x1b[31m\x9b <x>"
+    )
+    parsed = wire.parse_batch_info(wire.batch_info_xml(batch), "xml")
+    assert parsed.state_message == "bad\ufffd[31m\x9b <x>"

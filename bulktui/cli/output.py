@@ -1,0 +1,143 @@
+"""Writing command output: aligned tables, label/value listings and JSON.
+
+Everything the server sent passes through ``one_line`` before it reaches the terminal, so a
+hostile ``stateMessage`` or object name cannot move the cursor or retitle the window. JSON is
+written with ``ensure_ascii``, which escapes control characters as ``\\u001b`` on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from bulktui.api.models import BATCH_FIELDS, JOB_FIELDS, BatchInfo, JobInfo
+from bulktui.core.text import one_line
+
+JOB_LABELS: dict[str, str] = {
+    "id": "Job ID",
+    "operation": "Operation",
+    "object": "Object",
+    "createdById": "Created by",
+    "createdDate": "Created",
+    "systemModstamp": "Last modified",
+    "state": "State",
+    "externalIdFieldName": "External ID field",
+    "concurrencyMode": "Concurrency mode",
+    "contentType": "Content type",
+    "numberBatchesQueued": "Batches queued",
+    "numberBatchesInProgress": "Batches in progress",
+    "numberBatchesCompleted": "Batches completed",
+    "numberBatchesFailed": "Batches failed",
+    "numberBatchesTotal": "Batches total",
+    "numberRecordsProcessed": "Records processed",
+    "numberRetries": "Retries",
+    "apiVersion": "API version",
+    "assignmentRuleId": "Assignment rule",
+    "numberRecordsFailed": "Records failed",
+    "totalProcessingTime": "Total processing (ms)",
+    "apiActiveProcessingTime": "API active processing (ms)",
+    "apexProcessingTime": "Apex processing (ms)",
+    "fastPathEnabled": "Fast path enabled",
+    "jobType": "Job type",
+    "contentUrl": "Content URL",
+    "lineEnding": "Line ending",
+    "columnDelimiter": "Column delimiter",
+    "retries": "Retries (2.0)",
+    "errorMessage": "Error message",
+}
+
+
+def emit(text: str) -> None:
+    """Write to stdout; a reader that went away (``| head``) ends the command quietly."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Further writes (and the interpreter's own flush at exit) would fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(0) from None
+
+
+def emit_json(value: Any) -> None:
+    emit(json.dumps(value, indent=2, ensure_ascii=True) + "\n")
+
+
+def cell(value: Any) -> str:
+    """A value as safe, single-line terminal text."""
+    if value is None:
+        return ""
+    if isinstance(value, Enum):
+        value = value.value
+    elif isinstance(value, datetime):
+        return format_when(value)
+    elif isinstance(value, bool):
+        return "true" if value else "false"
+    return one_line(str(value))
+
+
+def format_when(value: datetime) -> str:
+    if value.utcoffset() == timedelta(0):
+        return value.strftime("%Y-%m-%d %H:%M:%SZ")
+    return value.isoformat()
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """Columns padded to their widest cell; cells are expected to be ``cell()``-safe already."""
+    body = [list(r) for r in rows]
+    widths = [len(h) for h in headers]
+    for row in body:
+        for i, text in enumerate(row):
+            widths[i] = max(widths[i], len(text))
+    lines = []
+    for row in [list(headers), *body]:
+        padded = [text.ljust(widths[i]) for i, text in enumerate(row[:-1])]
+        lines.append("  ".join([*padded, row[-1]]).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def job_details(job: JobInfo, user_names: dict[str, str] | None = None) -> str:
+    """Every field the server sent: label, wire name, value; unknown fields at the end."""
+    rows = []
+    for f in JOB_FIELDS:
+        value = getattr(job, f.attr)
+        if value is None:
+            continue
+        text = cell(value)
+        if f.wire == "createdById" and user_names and value in user_names:
+            text = f"{text} ({cell(user_names[value])})"
+        rows.append([JOB_LABELS.get(f.wire, f.wire), f.wire, text])
+    for key, value in job.extra.items():
+        rows.append(["(unknown field)", cell(key), cell(value)])
+    return table(["FIELD", "WIRE NAME", "VALUE"], rows)
+
+
+def batch_table(batches: Sequence[BatchInfo]) -> str:
+    if not batches:
+        return "No batches.\n"
+    headers = ["BATCH ID", "STATE", "PROCESSED", "FAILED", "CREATED", "MODIFIED", "STATE MESSAGE"]
+    rows = [
+        [
+            cell(b.id),
+            cell(b.state),
+            cell(b.number_records_processed),
+            cell(b.number_records_failed),
+            cell(b.created_date),
+            cell(b.system_modstamp),
+            cell(b.state_message),
+        ]
+        for b in batches
+    ]
+    return table(headers, rows)
+
+
+def batch_wire(batch: BatchInfo) -> dict[str, Any]:
+    """A BatchInfo keyed by wire names, stateMessage included even when absent (as null)."""
+    out = {f.wire: None for f in BATCH_FIELDS if f.wire == "stateMessage"}
+    out.update(batch.to_wire())
+    return out
