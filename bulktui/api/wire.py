@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Literal
@@ -143,42 +143,69 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _convert(f: WireField, value: Any) -> Any:
-    value = _text(value)
-    if value is None:
-        return None
+Converter = Callable[[Any], Any]
+
+
+def _enum_converter(kind: type[Enum]) -> Converter:
+    members = kind._value2member_map_
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, str):
+            member = members.get(value)
+            if member is not None:
+                return member
+        return kind(str(value))  # tolerant enums make an unknown member
+
+    return convert
+
+
+def _converter(f: WireField) -> Converter:
+    """The conversion for one field, chosen once instead of per value (the job-list hot path)."""
     kind = f.kind
-    try:
-        if kind == "str":
-            return str(value)
-        if kind == "int":
-            return int(value)
-        if kind == "datetime":
-            return parse_datetime(str(value))
-        if kind == "bool":
-            return value is True or str(value).lower() == "true"
-        if kind == "version":
-            return repr(float(value)) if isinstance(value, int | float) else str(value)
-        if isinstance(kind, type) and issubclass(kind, Enum):
-            return kind(str(value))
-    except (TypeError, ValueError):
-        raise ResponseFormatError(f"bad value for {f.wire}: {str(value)[:40]!r}") from None
+    if kind == "str":
+        return str
+    if kind == "int":
+        return int
+    if kind == "datetime":
+        return lambda v: parse_datetime(str(v))
+    if kind == "bool":
+        return lambda v: v is True or str(v).lower() == "true"
+    if kind == "version":
+        return lambda v: repr(float(v)) if isinstance(v, int | float) else str(v)
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return _enum_converter(kind)
     raise AssertionError(f"unknown field kind {kind!r}")
 
 
-_JOB_BY_WIRE = {f.wire: f for f in JOB_FIELDS}
-_BATCH_BY_WIRE = {f.wire: f for f in BATCH_FIELDS}
+def _bad_value(f: WireField, value: Any) -> ResponseFormatError:
+    return ResponseFormatError(f"bad value for {f.wire}: {str(value)[:40]!r}")
 
 
-def _build(cls: Any, by_wire: Mapping[str, WireField], data: Mapping[str, Any]) -> Any:
+_JOB_BY_WIRE = {f.wire: (f, _converter(f)) for f in JOB_FIELDS}
+_BATCH_BY_WIRE = {f.wire: (f, _converter(f)) for f in BATCH_FIELDS}
+
+
+def _build(
+    cls: Any, by_wire: Mapping[str, tuple[WireField, Converter]], data: Mapping[str, Any]
+) -> Any:
+    # The hot loop of a 1,000-row job-list page: conversions inlined, nulls skipped (None is
+    # every field's default).
     kwargs: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for key, value in data.items():
-        f = by_wire.get(key)
-        if f is not None:
-            kwargs[f.attr] = _convert(f, value)
-        elif not key.startswith(("@", "#")):
-            extra[key] = value
+        entry = by_wire.get(key)
+        if entry is None:
+            if not key.startswith(("@", "#")):
+                extra[key] = value
+            continue
+        if isinstance(value, dict):
+            value = _text(value)
+        if value is None:
+            continue
+        try:
+            kwargs[entry[0].attr] = entry[1](value)
+        except (TypeError, ValueError):
+            raise _bad_value(entry[0], value) from None
     if not kwargs.get("id"):
         raise ResponseFormatError(f"{cls.__name__} without an id")
     return cls(**kwargs, extra=extra)
