@@ -1,0 +1,32 @@
+"""``create_app``: the Starlette application over an Engine."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from bulktui.emulator.control import ControlRoutes
+from bulktui.emulator.engine import Engine
+from bulktui.emulator.faults import FaultInjector, FaultMiddleware, FaultSpec
+from bulktui.emulator.logins import LoginRoutes
+from bulktui.emulator.routes_bulk import BulkRoutes
+from bulktui.emulator.routes_data import DataRoutes
+
+
+def create_app(engine: Engine, faults: FaultSpec | None = None) -> Starlette:
+    injector = FaultInjector(faults)
+    routes = [
+        *BulkRoutes(engine).routes(),
+        *DataRoutes(engine).routes(),
+        *LoginRoutes(engine).routes(),
+        *ControlRoutes(engine, injector).routes(),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(FaultMiddleware, engine=engine, injector=injector)],
+    )
+    app.state.engine = engine
+    app.state.faults = injector
+    # Starlette would redirect /job/ to /job; both spellings are routed explicitly instead.
+    app.router.redirect_slashes = False
+    return app
