@@ -22,7 +22,7 @@ import httpx
 from bulktui.api import wire
 from bulktui.api.connection import Connection, ReauthHook
 from bulktui.api.enums import ConcurrencyMode, ContentType, JobState, JobType, Operation
-from bulktui.api.errors import ResponseFormatError
+from bulktui.api.errors import ApiError, ResponseFormatError
 from bulktui.api.ids import InvalidIdError, to18
 from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo, RecordResult
 from bulktui.api.redact import install as install_log_redaction
@@ -178,8 +178,12 @@ class BulkClient:
         )
         if reply.ok:
             return self._job(reply)
-        error = reply.error()
-        if reply.maybe_applied_before and error.is_code("InvalidJobState"):
+        error = reply.failure()
+        if (
+            isinstance(error, ApiError)
+            and reply.maybe_applied_before
+            and error.is_code("InvalidJobState")
+        ):
             job = await self.get_job(job_id)
             if job.state == state:
                 log.info("job %s was already %s by an earlier attempt", job_id, state.value)

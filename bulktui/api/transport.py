@@ -25,6 +25,7 @@ from typing import Literal
 import httpx
 
 from bulktui import __version__
+from bulktui.api import wire
 from bulktui.api.connection import Connection, ReauthHook
 from bulktui.api.errors import (
     AmbiguousResultError,
@@ -80,14 +81,39 @@ class Reply:
             self._error = parse_error(self.status, self.body, self.content_type)
         return self._error
 
-    def check(self) -> Reply:
-        """Itself when 2xx; otherwise the typed error the body describes."""
-        if self.ok:
-            return self
+    def failure(self) -> BulkError:
+        """What a non-2xx reply means: the ApiError its body describes, or ResponseFormatError
+        when there is no readable error body (a redirect, HTML, a truncated document)."""
         if 300 <= self.status < 400:
             where = self.headers.get("location", "elsewhere")
-            raise ResponseFormatError(f"unexpected HTTP {self.status} redirect to {where}")
-        raise self.error()
+            return ResponseFormatError(f"unexpected HTTP {self.status} redirect to {where}")
+        error = self.error()
+        if not error.code and self.body.strip():
+            problem = _unreadable(self)
+            if problem is not None:
+                return ResponseFormatError(f"HTTP {self.status} with {problem}")
+        return error
+
+    def check(self) -> Reply:
+        """Itself when 2xx; otherwise raises ``failure()``."""
+        if self.ok:
+            return self
+        raise self.failure()
+
+
+def _unreadable(reply: Reply) -> str | None:
+    """Why an error body cannot be read, or None when it can (plain text counts as read)."""
+    ctype = (reply.content_type or "").split(";", 1)[0].strip().lower()
+    if ctype == "text/plain":
+        return None
+    try:
+        if wire.detect_format(reply.content_type, reply.body) == "json":
+            wire.load_json(reply.body)
+        else:
+            wire.load_xml(reply.body)
+    except ResponseFormatError as exc:
+        return f"an unreadable error body: {exc.message}"
+    return None
 
 
 def ssl_context(ca_file: str | None) -> ssl.SSLContext:
@@ -345,10 +371,10 @@ def _give_up_error(reply: Reply) -> BulkError:
         return ResponseFormatError(
             "the server sent an HTML page instead of API data (Salesforce maintenance or a proxy)"
         )
+    # A TransportError (errors.py: "5xx … no usable answer"), but with what the server said.
     error = reply.error()
-    if error.code:
-        return error
-    return TransportError(f"the server answered HTTP {reply.status}")
+    said = f": {error.message}" if error.code or reply.body.strip() else ""
+    return TransportError(f"the server answered HTTP {reply.status}{said}")
 
 
 def _after(failure: BulkError, attempts: int) -> BulkError:
