@@ -61,11 +61,17 @@ def resolve_connection(args: argparse.Namespace) -> tuple[Connection, ReauthHook
     """The connection the arguments describe, or UsageError (exit 2) with one clear line."""
     url = getattr(args, "instance_url", None)
     session_id = getattr(args, "session_id", None)
+    # -- stored login profiles (issue 4, bulktui/cli/login_cmd.py): --profile or
+    # BULKTUI_PROFILE wins; with neither a profile nor a session, the default profile if any.
+    explicit = bool(getattr(args, "profile", None))
+    if explicit or not url or not session_id:
+        from bulktui.cli.login_cmd import resolve_profile
+
+        resolved = resolve_profile(args, explicit=explicit)
+        if resolved is not None:
+            return resolved
+    # -- end of stored login profiles
     if not url or not session_id:
-        if getattr(args, "profile", None):
-            raise UsageError(
-                "login profiles are not supported yet: use --instance-url and --session-id"
-            )
         missing = "--instance-url" if not url else "--session-id"
         raise UsageError(
             f"no connection: {missing} is missing (or set BULKTUI_INSTANCE_URL and "

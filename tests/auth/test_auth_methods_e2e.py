@@ -1,0 +1,327 @@
+"""Every login method end to end: ``bulktui login`` against the emulator on loopback, secrets
+in a real keyring backend (keyrings.alt's PlaintextKeyring in a temp dir), then use through
+``bulktui jobs --profile``, ``login --check``, ``profiles`` and ``logout``. After each run no
+secret value may appear in any file under the throwaway home (config, data, state, cache)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from emu import Emu, grep_tree, key_pair, run_cli, running_emulator
+from fake_sf import FakeSf
+
+from bulktui.auth import endpoints
+from bulktui.auth.secrets import SERVICE
+
+
+@pytest.fixture
+def emu() -> Iterator[Emu]:
+    with running_emulator() as e:
+        yield e
+
+
+@pytest.fixture(autouse=True)
+def fast_device_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def no_wait(seconds: float) -> None:
+        del seconds
+
+    monkeypatch.setattr(endpoints, "_sleep", no_wait)
+
+
+def entries(profile: str) -> dict[str, str]:
+    """This profile's entries in the (file) keyring."""
+    found = {}
+    for kind in (
+        "password",
+        "security-token",
+        "refresh-token",
+        "client-secret",
+        "private-key",
+        "access-token",
+    ):
+        value = keyring.get_password(SERVICE, f"{profile}:{kind}")
+        if value is not None:
+            found[kind] = value
+    return found
+
+
+def use_and_logout(emu: Emu, profile: str, home: Path, secrets: list[str]) -> None:
+    """One-shot use with the cached token (no new login), then logout and the grep."""
+    before = emu.logins()
+    listed = run_cli("jobs", "--profile", profile)
+    assert listed.code == 0, listed.err
+    assert emu.logins() == before, "a one-shot command logged in despite a cached token"
+    shown = run_cli("profiles", "--json")
+    assert shown.code == 0
+    row = next(p for p in json.loads(shown.out)["profiles"] if p["name"] == profile)
+    assert row["instance_url"] == emu.url
+    cached = {k: v for k, v in entries(profile).items() if k == "access-token"}
+    out = run_cli("logout", "--profile", profile, "--forget")
+    assert out.code == 0 and "settings" in out.out
+    assert entries(profile) == {}
+    all_secrets = [*secrets, *cached.values()]
+    for value in cached.values():
+        if value.startswith("{"):
+            all_secrets.append(json.loads(value)["access_token"])
+    assert grep_tree(home, all_secrets) == []
+    assert all(s not in shown.out + listed.out + listed.err for s in all_secrets)
+
+
+def test_password_soap(emu: Emu, isolated_home: Path) -> None:
+    login = emu.login
+    result = run_cli(
+        "login",
+        "--profile",
+        "prod",
+        "--method",
+        "password",
+        "--login-url",
+        emu.url,
+        "--username",
+        login.username,
+        "--secret-stdin",
+        stdin=f"{login.password}\n{login.security_token}\n",
+    )
+    assert result.code == 0, result.err
+    assert f"as {login.username}" in result.out
+    assert "SOAP login() is legacy" in result.err and "65.0" in result.err
+    assert "Summer '27" in result.err
+    stored = entries("prod")
+    assert stored["password"] == login.password
+    assert stored["security-token"] == login.security_token
+    assert emu.engine.stats["POST /services/Soap/u/{v}"] == 1
+    check = run_cli("login", "--check", "--profile", "prod")
+    assert check.code == 0 and "cached token" in check.out
+    assert emu.logins() == 1
+    use_and_logout(emu, "prod", isolated_home, [login.password, login.security_token])
+
+
+def test_password_oauth_grant_with_client_id(emu: Emu, isolated_home: Path) -> None:
+    login = emu.login
+    result = run_cli(
+        "login",
+        "--method",
+        "password",
+        "--login-url",
+        emu.url,
+        "--username",
+        login.username,
+        "--client-id",
+        login.client_id,
+        "--secret-stdin",
+        stdin=f"{login.password}\n{login.security_token}\n{login.client_secret}\n",
+    )
+    assert result.code == 0, result.err
+    assert "SOAP" not in result.err
+    assert emu.engine.stats["POST /services/oauth2/token"] == 1
+    assert emu.engine.stats["POST /services/Soap/u/{v}"] == 0
+    assert entries("default")["client-secret"] == login.client_secret
+    # The first profile is the default: no --profile needed.
+    assert run_cli("jobs").code == 0
+    use_and_logout(
+        emu, "default", isolated_home, [login.password, login.security_token, login.client_secret]
+    )
+
+
+def test_oauth_device_flow(emu: Emu, isolated_home: Path) -> None:
+    login = emu.login
+    result = run_cli(
+        "login",
+        "--profile",
+        "ops",
+        "--method",
+        "oauth",
+        "--login-url",
+        emu.url,
+        "--client-id",
+        login.client_id,
+        "--device",
+        "--secret-stdin",
+        stdin=f"{login.client_secret}\n",
+    )
+    assert result.code == 0, result.err
+    assert f"open {emu.url}/setup/connect" in result.err
+    code = next(line for line in result.err.splitlines() if "enter the code" in line)
+    assert code.split()[-1].isalnum()
+    refresh = entries("ops")["refresh-token"]
+    assert refresh and refresh not in result.text
+    assert run_cli("login", "--check", "--profile", "ops").code == 0
+    use_and_logout(emu, "ops", isolated_home, [refresh, login.client_secret])
+
+
+def test_oauth_pasted_refresh_token_and_refresh_on_expiry(emu: Emu, isolated_home: Path) -> None:
+    login = emu.login
+    pasted = emu.refresh_token()
+    result = run_cli(
+        "login",
+        "--profile",
+        "ops",
+        "--method",
+        "oauth",
+        "--login-url",
+        emu.url,
+        "--client-id",
+        login.client_id,
+        "--secret-stdin",
+        stdin=f"\n{pasted}\n",  # no client secret: this app does not need one
+    )
+    assert result.code == 0, result.err
+    assert "client-secret" not in entries("ops")
+    emu.control("expire-sessions")
+    before = emu.logins()
+    # The cached token is dead: the client reports the expiry, the hook refreshes once.
+    listed = run_cli("jobs", "--profile", "ops")
+    assert listed.code == 0, listed.err
+    assert emu.logins() == before + 1
+    assert run_cli("jobs", "--profile", "ops").code == 0
+    assert emu.logins() == before + 1  # the refreshed token was cached
+    use_and_logout(emu, "ops", isolated_home, [pasted])
+
+
+def test_revoked_refresh_token_says_what_failed_and_the_fix(emu: Emu) -> None:
+    login = emu.login
+    run_cli(
+        "login",
+        "--profile",
+        "ops",
+        "--method",
+        "oauth",
+        "--login-url",
+        emu.url,
+        "--client-id",
+        login.client_id,
+        "--secret-stdin",
+        stdin=f"\n{emu.refresh_token()}\n",
+    )
+    emu.control("revoke-refresh-tokens")
+    emu.control("expire-sessions")
+    listed = run_cli("jobs", "--profile", "ops")
+    assert listed.code == 1
+    assert listed.err.count("\n") == 1
+    assert "refresh token was revoked or has expired" in listed.err
+    assert "bulktui login --profile ops --method oauth --device" in listed.err
+    check = run_cli("login", "--check", "--profile", "ops")
+    assert check.code == 2
+    assert "bulktui login --profile ops --method oauth --device" in check.err
+
+
+def _write_key(tmp: Path) -> Path:
+    path = tmp / "server.key"
+    path.write_text(key_pair()[0])
+    path.chmod(0o600)
+    return path
+
+
+def test_jwt_with_key_file(emu: Emu, isolated_home: Path, tmp_path: Path) -> None:
+    login = emu.login
+    key = _write_key(tmp_path)
+    args = ["--method", "jwt", "--login-url", emu.url, "--client-id", login.client_id]
+    result = run_cli(
+        "login", "--profile", "ci", *args, "--username", login.username, "--key-file", str(key)
+    )
+    assert result.code == 0, result.err
+    assert "private-key" not in entries("ci")
+    emu.control("expire-sessions")
+    before = emu.logins()
+    assert run_cli("jobs", "--profile", "ci").code == 0  # re-minted on expiry
+    assert emu.logins() == before + 1
+    use_and_logout(emu, "ci", isolated_home, [key_pair()[0].splitlines()[1]])
+
+
+def test_jwt_with_key_in_keyring(emu: Emu, isolated_home: Path, tmp_path: Path) -> None:
+    login = emu.login
+    key = _write_key(tmp_path)
+    result = run_cli(
+        "login",
+        "--profile",
+        "ci",
+        "--method",
+        "jwt",
+        "--login-url",
+        emu.url,
+        "--client-id",
+        login.client_id,
+        "--username",
+        login.username,
+        "--key-file",
+        str(key),
+        "--key-in-keyring",
+    )
+    assert result.code == 0, result.err
+    key.unlink()  # the keyring copy is what counts now
+    assert "BEGIN PRIVATE KEY" in entries("ci")["private-key"]
+    profiles = json.loads(run_cli("profiles", "--json").out)["profiles"]
+    assert profiles[0]["key_file"] is None and profiles[0]["secrets"] == {"private-key": True}
+    emu.control("expire-sessions")
+    assert run_cli("jobs", "--profile", "ci").code == 0
+    use_and_logout(emu, "ci", isolated_home, [key_pair()[0].splitlines()[1]])
+
+
+def test_session(emu: Emu, isolated_home: Path) -> None:
+    session = emu.session()
+    result = run_cli(
+        "login",
+        "--profile",
+        "s",
+        "--method",
+        "session",
+        "--instance-url",
+        emu.url,
+        "--secret-stdin",
+        stdin=f"{session}\n",
+    )
+    assert result.code == 0, result.err
+    assert "cannot be renewed" in result.out
+    assert entries("s") == {"access-token": session}
+    assert run_cli("jobs", "--profile", "s").code == 0
+    emu.control("expire-sessions")
+    expired = run_cli("jobs", "--profile", "s")
+    assert expired.code == 1
+    assert "a pasted session cannot be renewed" in expired.err
+    assert "bulktui login --profile s --method session" in expired.err
+    check = run_cli("login", "--check", "--profile", "s")
+    assert check.code == 2 and "cannot be renewed" in check.err
+    out = run_cli("logout", "--profile", "s")
+    assert out.code == 0 and entries("s") == {}
+    assert grep_tree(isolated_home, [session]) == []
+
+
+@pytest.mark.parametrize("cli", ["current", "old"])
+def test_sf_cli(
+    emu: Emu, isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: str
+) -> None:
+    sf = FakeSf(tmp_path / "sf")
+    for key, value in sf.env().items():
+        monkeypatch.setenv(key, value)
+    token = emu.session()
+    sf.set(
+        alias="dev",
+        token=token,
+        instance_url=emu.url,
+        username=emu.login.username,
+        api_version="63.0",
+        cli=cli,
+    )
+    result = run_cli("login", "--profile", "dev", "--method", "sf", "--target-org", "dev")
+    assert result.code == 0, result.err
+    assert "nothing stored" in result.out
+    assert entries("dev") == {}  # nothing secret stored, not even the token
+    row = json.loads(run_cli("profiles", "--json").out)["profiles"][0]
+    assert (row["username"], row["api_version"], row["instance_url"]) == (
+        emu.login.username,
+        "63.0",
+        emu.url,
+    )
+    # Refresh is running sf again: the CLI hands out a new token after expiry.
+    emu.control("expire-sessions")
+    sf.set(token=emu.session())
+    assert run_cli("jobs", "--profile", "dev").code == 0
+    display = "org display --target-org dev"
+    show = "org auth show-access-token --target-org dev"
+    assert sf.calls() == [display, show] * 2  # each run asks sf again; an old sf fails `show`
+    assert grep_tree(isolated_home, [token]) == []
+    assert run_cli("logout", "--profile", "dev", "--forget").code == 0
