@@ -204,7 +204,9 @@ class Exchanger:
                 raise TransportError(f"{what}: {_describe(exc)}") from None
             except httpx.DecodingError as exc:
                 raise ResponseFormatError(f"{what}: undecodable body ({_describe(exc)})") from None
-            except httpx.RequestError as exc:
+            except (httpx.RequestError, OSError) as exc:
+                # OSError: real transports wrap socket errors in httpx exceptions, but in-process
+                # ones (ASGITransport) let the app's ConnectionResetError through as is.
                 sent = not isinstance(exc, _NOT_SENT)
                 if _is_certificate_failure(exc):
                     host = request.url.host

@@ -15,6 +15,7 @@ from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.enums import BatchState, ContentType, JobState, JobType
 from bulktui.api.errors import (
+    AmbiguousResultError,
     ApiError,
     InvalidSessionError,
     QuotaExceededError,
@@ -231,3 +232,11 @@ async def test_intermittent_503s_are_ridden_out(make: Make, engine: Engine) -> N
     client = make("http503=0.5,seed=3")
     jobs = await client.list_jobs()
     assert len(jobs) == 5 and client.requests_sent > 2
+
+
+async def test_connection_resets_in_process_are_typed(make: Make, engine: Engine) -> None:
+    client = make("reset=1")
+    with pytest.raises(TransportError, match="ConnectionAborted"):
+        await client.list_jobs()
+    with pytest.raises(AmbiguousResultError):
+        await client.create_job("Account", "insert")
