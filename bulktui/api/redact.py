@@ -21,7 +21,7 @@ _PATTERNS = (
     re.compile(r"\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._\-]+"),
     # key=value or key: value forms (query strings, form bodies, headers, JSON).
     re.compile(
-        r"(?i)(\b(?:sid|session_?id|access_token|refresh_token|client_secret|password|token|"
+        r"(?i)(\b(?:sid|session_?id|\w*token|client_secret|password|assertion|"
         r"x-sfdc-session|authorization)\b[\"']?\s*[=:]\s*[\"']?)(?:bearer\s+)?[^\s&\"',;<>]+"
     ),
     re.compile(r"(?i)(\bbearer\s+)[^\s\"',;<>]+"),

@@ -64,11 +64,14 @@ async def test_httpx_request_lines_stay_out_of_info_logs(
         f"<sessionId>{SESSION}</sessionId>",
         f"plain {SESSION} text",
         "refresh_token=5Aep861abcDEF.xyz&client_id=1",
+        "password=hunter2&security_token=5Aep861abcDEF",
+        "grant_type=jwt&assertion=eyJ5Aep861abcDEF.x.y",
     ],
 )
 def test_redact_masks_token_shapes(text: str) -> None:
     out = redact(text)
     assert SESSION not in out and "5Aep861abcDEF" not in out and MASK in out
+    assert "hunter2" not in out
 
 
 def test_redact_headers() -> None:
