@@ -37,7 +37,9 @@ def classify(error: BaseException) -> FaultKind:
         return FaultKind.QUOTA
     if isinstance(error, InvalidSessionError | ReauthenticationError):
         return FaultKind.AUTH
-    if isinstance(error, TransportError | ResponseFormatError):
+    # A raw OSError means a transport let a socket error through unwrapped (in-process ASGI
+    # transports do): still the network, not a bug.
+    if isinstance(error, TransportError | ResponseFormatError | OSError):
         return FaultKind.TRANSIENT
     if isinstance(error, ApiError):
         return FaultKind.TRANSIENT if error.status >= 500 else FaultKind.OTHER
@@ -54,8 +56,10 @@ def is_missing_job(error: BaseException) -> bool:
 def describe(error: BaseException) -> str:
     """What failed, in one line of plain words (server text made safe)."""
     detail = one_line(str(error)) if isinstance(error, BulkError) else type(error).__name__
-    if isinstance(error, TransportError):
-        return f"could not reach Salesforce ({detail})"
+    if isinstance(error, OSError):
+        detail = one_line(f"{type(error).__name__}: {error}".rstrip(": "))
+    if isinstance(error, TransportError | OSError):
+        return f"Salesforce is unreachable or unavailable ({detail})"
     if isinstance(error, ResponseFormatError):
         return f"Salesforce sent an answer that could not be read ({detail})"
     if isinstance(error, ApiError) and error.status >= 500:

@@ -198,7 +198,7 @@ async def test_transport_fault_degrades_then_stale_then_recovers_within_two_cycl
     assert delays == [10.0, 20.0, 40.0, 60.0]  # interval × 2^n, capped at 60 s
     snap = poller.snapshot
     assert snap.link is LinkState.STALE
-    assert snap.problem is not None and "could not reach Salesforce" in snap.problem
+    assert snap.problem is not None and "unreachable" in snap.problem
     assert snap.jobs == good.jobs  # the last data stays
     client.fail_with = None
     await poller.cycle()

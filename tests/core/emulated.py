@@ -1,0 +1,106 @@
+"""An org on the real emulator, in process, on a manual clock, with a poller pointed at it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from bulktui.api.client import BulkClient
+from bulktui.api.connection import Connection
+from bulktui.api.retry import RetryPolicy
+from bulktui.core.poller import Poller
+from bulktui.core.snapshot import Snapshot
+from bulktui.emulator import Engine, FaultSpec, ManualClock, create_app
+from bulktui.emulator.seeding import seed_jobs
+from bulktui.emulator.state import Job
+
+URL = "http://127.0.0.1"
+GET_JOB = "GET /services/async/{v}/job/{jobId}"
+GET_BATCHES = "GET /services/async/{v}/job/{jobId}/batch"
+LISTS = ("GET /services/data/v{v}/jobs/ingest", "GET /services/data/v{v}/jobs/query")
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
+
+
+@dataclass
+class Org:
+    engine: Engine
+    clock: ManualClock
+    client: BulkClient
+    control: httpx.AsyncClient
+    published: list[Snapshot] = field(default_factory=list)
+    poller: Poller | None = None
+    base: Counter[str] = field(default_factory=Counter)
+
+    def start_poller(self, **kw: Any) -> Poller:
+        self.base = Counter(self.engine.stats)
+        self.poller = Poller(self.client, clock=self.clock, on_snapshot=self.published.append, **kw)
+        return self.poller
+
+    def requests(self, route: str | None = None) -> int:
+        """Requests the emulator counted since the poller started (all, or one route)."""
+        now = Counter(self.engine.stats)
+        now.subtract(self.base)
+        if route is None:
+            return sum(v for k, v in now.items())
+        return now[route]
+
+    def list_pages(self) -> int:
+        return sum(self.requests(r) for r in LISTS)
+
+    async def cycles(self, n: int, seconds: float = 5.0) -> None:
+        assert self.poller is not None
+        for _ in range(n):
+            await self.poller.cycle()
+            self.clock.advance(seconds)
+
+    async def faults(self, spec: str) -> None:
+        reply = await self.control.post("/_emulator/faults", content=spec)
+        reply.raise_for_status()
+
+    def ended(self, n: int, **spec: Any) -> list[Job]:
+        """Closed jobs whose batches all finished (static: the engine never moves them)."""
+        created = (self.clock.now() - timedelta(hours=2)).isoformat()
+        batch = {"state": "Completed", "numberRecordsProcessed": 200, "numberRecordsFailed": 3}
+        base = {"state": "Closed", "createdDate": created, "batches": [batch], "copies": n}
+        return seed_jobs(self.engine, [{**base, **spec}])
+
+    def running(
+        self, batches: int = 2, rows: int = 400, rate: float = 5.0, close: bool = True
+    ) -> Job:
+        """A job that really processes: ``rate`` records/s per batch."""
+        user = self.engine.default_user
+        job = self.engine.create_job(
+            user, {"operation": "insert", "object": "Account", "contentType": "CSV"}, "64.0"
+        )
+        job.records_per_second = rate
+        body = ("Name\n" + "".join(f"Acme {i}\n" for i in range(rows))).encode()
+        for _ in range(batches):
+            self.engine.add_batch(job, user, body, "text/csv")
+        if close:
+            self.engine.update_job(job, user, {"state": "Closed"})
+        return job
+
+
+def make_org(faults: str | None = None, *, reauth: bool = True) -> Org:
+    clock = ManualClock()
+    engine = Engine(clock=clock)
+    app = create_app(engine, FaultSpec.parse(faults) if faults else None)
+
+    async def renew() -> Connection:
+        return Connection(URL, engine.issue_session())
+
+    client = BulkClient(
+        Connection(URL, engine.issue_session()),
+        transport=httpx.ASGITransport(app=app),
+        reauthenticate=renew if reauth else None,
+        retry=RetryPolicy(sleep=_no_sleep),
+    )
+    control = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=URL)
+    return Org(engine, clock, client, control)
