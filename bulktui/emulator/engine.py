@@ -174,11 +174,14 @@ class Engine:
         """Call ``ticker(at)`` at ``first`` and then whenever it says, in timeline order."""
         heapq.heappush(self._tickers, (first, next(self._seq), ticker))
 
-    def advance(self) -> datetime:
-        """Bring the world up to the clock's now; cheap when nothing is due."""
+    def advance(self, until: datetime | None = None) -> datetime:
+        """Bring the world up to the clock's now (or to ``until``, if earlier: the demo seed
+        replays history step by step); cheap when nothing is due."""
         now = self.clock.now()
-        if now < self._now:
-            now = self._now
+        if until is not None:
+            now = min(until, now)  # may step back: a seed replays history from its start
+        elif now < self._now:
+            now = self._now  # a wall clock that stepped back does not undo anything
         queues: tuple[list[Any], ...] = (self._events, self._tickers, self._purges)
         while True:
             due = [q for q in queues if q and q[0][0] <= now]
@@ -186,7 +189,7 @@ class Engine:
                 break
             queue = min(due, key=lambda q: q[0][0])
             item = heapq.heappop(queue)
-            self._now = max(self._now, item[0])
+            self._now = item[0]
             if queue is self._events:
                 self._on_event(item[0], item[2], item[3])
             elif queue is self._tickers:
@@ -426,6 +429,9 @@ class Engine:
         self.batches[batch.id] = batch
         self._schedule_purge(batch.job)
 
+    def _rate(self, job: Job) -> float:
+        return job.records_per_second or self.config.records_per_second
+
     def _slots(self, job: Job) -> int:
         if job.concurrency is ConcurrencyMode.SERIAL:
             return 1
@@ -459,7 +465,7 @@ class Engine:
                 seconds = self.config.min_batch_seconds / 2
             else:
                 seconds = max(
-                    self.config.min_batch_seconds, outcome.records / self.config.records_per_second
+                    self.config.min_batch_seconds, outcome.records / self._rate(job)
                 )
             batch.finishes = _ms(at + timedelta(seconds=seconds))
             heapq.heappush(self._events, (batch.finishes, next(self._seq), "finish", batch))
@@ -549,7 +555,7 @@ class Engine:
             )
         if batch.state is BatchState.IN_PROGRESS:
             elapsed = max(0.0, (self._now - batch.started).total_seconds())
-            processed = min(outcome.records, int(elapsed * self.config.records_per_second))
+            processed = min(outcome.records, int(elapsed * self._rate(batch.job)))
             failed = bisect.bisect_left(outcome.failed_rows, processed)
             return processed, failed, int(elapsed * 1000)
         return outcome.records, len(outcome.failed_rows), _millis(batch.finishes, batch.started)

@@ -7,6 +7,7 @@ batch is InProgress and queries see the records once the load is done.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,6 +61,15 @@ class BatchContext:
     content_type: ContentType
     user_id: str
     now: datetime
+
+    @property
+    def stamp(self) -> str:
+        return _stamp(self.now)
+
+
+@functools.lru_cache(maxsize=64)
+def _stamp(now: datetime) -> str:
+    return format_datetime_json(now)
 
 
 def run_batch(ctx: BatchContext, body: bytes, store: RecordStore) -> Outcome:
@@ -238,7 +248,7 @@ def _missing(fields: list[FieldDef]) -> RecordResult:
 
 
 def _new_record(ctx: BatchContext, store: RecordStore, changes: dict[str, str | None]) -> Record:
-    stamp = format_datetime_json(ctx.now)
+    stamp = ctx.stamp
     record: Record = {
         "Id": store.new_id(ctx.obj),
         "IsDeleted": "false",
@@ -311,7 +321,7 @@ def _modify(
     changes, problem = _changes(ctx, row, creating=False)
     if problem:
         return problem
-    stamp = format_datetime_json(ctx.now)
+    stamp = ctx.stamp
     changes.update(LastModifiedDate=stamp, SystemModstamp=stamp, LastModifiedById=ctx.user_id)
 
     def apply() -> None:

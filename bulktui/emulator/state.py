@@ -35,7 +35,6 @@ class Batch:
     finishes: datetime | None = None
     outcome: Outcome | None = None
     result_ids: tuple[str, ...] = ()
-    result_bodies: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> body, type
     # Wire-named values a seed fixed (numberRecordsProcessed, …); they win over computed ones.
     fixed: dict[str, Any] = field(default_factory=dict)
     static: bool = False  # seeded directly in its state: the engine never moves it
@@ -61,3 +60,4 @@ class Job:
     waiting: deque[Batch] = field(default_factory=deque)  # Queued, not yet given a slot
     running: int = 0  # batches holding a processing slot
     fixed: dict[str, Any] = field(default_factory=dict)
+    records_per_second: float | None = None  # this job's speed, if not the engine's
