@@ -1,0 +1,168 @@
+"""API economy of the console's poller against a real emulator on loopback.
+
+    python bench/bench_api_economy.py                 # 1,000 jobs, 20 running, 60 cycles
+    python bench/bench_api_economy.py --jobs 10000 --running 50 --cycles 30
+
+The emulator (``EmulatorServer``, a uvicorn thread on 127.0.0.1) runs on a manual clock that
+the poller shares: each cycle is run with ``Poller.cycle()`` and the clock then advances by the
+default interval (5 s), so the figures are those of the default interval without waiting for
+it in real time. Ended jobs are seeded as Closed with finished batches; the running jobs are
+real loads the engine processes slowly, so their counters move every cycle for the whole run.
+
+Requests are read from the emulator's ``/_emulator/stats`` (control routes are not counted).
+Printed: the warm-up (each job's counts fetched once), then the steady state: requests per
+cycle and per minute, the issue's bound (list pages + one per job that can still change, per
+cycle), and the ratio to naive per-job polling (one GET per job per cycle). Target: ≤ 5 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from datetime import timedelta
+
+import httpx
+
+from bulktui.api.client import BulkClient
+from bulktui.api.connection import Connection
+from bulktui.core.poller import Poller
+from bulktui.emulator import EmulatorServer, Engine, ManualClock
+from bulktui.emulator.seeding import seed_jobs
+
+INTERVAL = 5.0
+LISTS = ("GET /services/data/v{v}/jobs/ingest", "GET /services/data/v{v}/jobs/query")
+
+
+def seed(engine: Engine, clock: ManualClock, jobs: int, running: int) -> None:
+    others = [engine.add_user(f"user{i}@example.com", f"Loader {i}").id for i in range(5)]
+    people = [engine.default_user.id, *others]
+    created = clock.now() - timedelta(hours=3)
+    specs = []
+    ended = jobs - running
+    for i in range(ended):
+        state = "Aborted" if i % 17 == 0 else "Failed" if i % 29 == 0 else "Closed"
+        specs.append(
+            {
+                "state": state,
+                "object": ("Account", "Contact", "Lead")[i % 3],
+                "createdById": people[i % len(people)],
+                "createdDate": (created + timedelta(seconds=i)).isoformat(),
+                "batches": [
+                    {
+                        "state": "Completed",
+                        "numberRecordsProcessed": 2000,
+                        "numberRecordsFailed": i % 7,
+                    },
+                    {"state": "Completed", "numberRecordsProcessed": 1500},
+                ],
+            }
+        )
+    seed_jobs(engine, specs)
+    user = engine.default_user
+    body = ("Name\n" + "".join(f"Acme {i}\n" for i in range(500))).encode()
+    for i in range(running):
+        job = engine.create_job(
+            user, {"operation": "insert", "object": "Account", "contentType": "CSV"}, "64.0"
+        )
+        job.records_per_second = 1.0  # 500 s per batch: moving for the whole run
+        for _ in range(8):
+            engine.add_batch(job, user, body, "text/csv")
+        if i % 2:
+            engine.update_job(job, user, {"state": "Closed"})  # the rest stay Open
+
+
+async def stats(control: httpx.AsyncClient) -> dict[str, int]:
+    reply = await control.get("/_emulator/stats")
+    reply.raise_for_status()
+    routes: dict[str, int] = reply.json()["routes"]
+    return routes
+
+
+def total(a: dict[str, int], b: dict[str, int], keys: tuple[str, ...] | None = None) -> int:
+    names = keys if keys is not None else tuple(set(a) | set(b))
+    return sum(b.get(k, 0) - a.get(k, 0) for k in names)
+
+
+async def run(jobs: int, running: int, cycles: int) -> int:
+    clock = ManualClock()
+    engine = Engine(clock=clock)
+    seed(engine, clock, jobs, running)
+    server = EmulatorServer(engine).start()
+    try:
+        connection = Connection(server.url, engine.issue_session())
+        async with (
+            BulkClient(connection) as client,
+            httpx.AsyncClient(base_url=server.url) as control,
+        ):
+            poller = Poller(client, clock=clock, interval=INTERVAL)
+            start = await stats(control)
+
+            # Warm-up: the first cycles fetch every job's counts once (a budget per cycle).
+            warm_cycles = 0
+            wall = time.perf_counter()
+            while True:
+                await poller.cycle()
+                clock.advance(INTERVAL)
+                warm_cycles += 1
+                views = poller.snapshot.jobs.values()
+                if all(v.detail_at is not None for v in views) or warm_cycles > 100:
+                    break
+            warm_wall = time.perf_counter() - wall
+            warmed = await stats(control)
+
+            # Steady state.
+            per_cycle: list[int] = []
+            bounds: list[int] = []
+            wall = time.perf_counter()
+            before = warmed
+            for _ in range(cycles):
+                changeable = sum(1 for v in poller.snapshot.jobs.values() if v.job.can_change)
+                await poller.cycle()
+                clock.advance(INTERVAL)
+                after = await stats(control)
+                per_cycle.append(total(before, after))
+                bounds.append(total(before, after, LISTS) + changeable)
+                before = after
+            steady_wall = time.perf_counter() - wall
+            still_running = sum(1 for v in poller.snapshot.jobs.values() if v.job.can_change)
+    finally:
+        server.stop()
+
+    steady = sum(per_cycle)
+    mean = steady / cycles
+    per_minute = mean * 60 / INTERVAL
+    naive = jobs  # one GET per job per cycle
+    bound = sum(bounds) / cycles
+    ratio = mean / naive
+    over_bound = sum(1 for n, b in zip(per_cycle, bounds, strict=True) if n > b)
+    print(f"emulator {server.url}: {jobs:,} jobs, {running} running, interval {INTERVAL:g} s")
+    print(
+        f"warm-up      {warm_cycles} cycles, {total(start, warmed):,} requests "
+        f"(each job's counts once), {warm_wall:.2f} s wall"
+    )
+    print(f"steady state {cycles} cycles, {steady:,} requests, {steady_wall:.2f} s wall")
+    print(f"  requests per cycle      {mean:.1f}  (min {min(per_cycle)}, max {max(per_cycle)})")
+    print(f"  requests per minute     {per_minute:.0f}  at the {INTERVAL:g} s interval")
+    print(f"  bound per cycle         {bound:.1f}  (list pages + jobs that can still change)")
+    print(f"  cycles over the bound   {over_bound}")
+    print(f"  naive per-job polling   {naive:,} GETs per cycle, {naive * 60 / INTERVAL:,.0f}/min")
+    print(f"  ratio to naive          {ratio:.1%}  (target <= 5%)")
+    print(f"  jobs still running      {still_running}")
+    ok = ratio <= 0.05 and over_bound == 0
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--jobs", type=int, default=1000)
+    parser.add_argument("--running", type=int, default=20)
+    parser.add_argument("--cycles", type=int, default=60)
+    args = parser.parse_args()
+    return asyncio.run(run(args.jobs, args.running, args.cycles))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
