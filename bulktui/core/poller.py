@@ -382,7 +382,15 @@ class Poller:
             track = self._tracks.get(row.id)
             if track is None:
                 track = self._tracks[row.id] = JobTrack(row.id)
-            if track.row != row or not track.listed or track.purged:
+            old = track.row
+            # Only state and stamp move on a listed job; comparing them is cheaper than rows.
+            if (
+                old is None
+                or old.state != row.state
+                or old.system_modstamp != row.system_modstamp
+                or not track.listed
+                or track.purged
+            ):
                 track.note_row(row)
                 self._touched.add(row.id)
         for job_id, track in self._tracks.items():
@@ -530,7 +538,14 @@ class Poller:
         return max(1, min(self._job_backoff_cycles, by_time))
 
     def _effective_link(self) -> LinkState:
-        return LinkState.PAUSED if self._paused else self._link
+        if self._paused:
+            return LinkState.PAUSED
+        if self._link is LinkState.DEGRADED and self._fetched_at is not None:
+            # A slow retry (quota probe) can leave "degraded" up for minutes: age decides too.
+            age = seconds_between(self._fetched_at, self._clock.now())
+            if age >= self._stale_after_seconds:
+                return LinkState.STALE
+        return self._link
 
     def _requests(self) -> int:
         sent = _requests_sent(self._client)

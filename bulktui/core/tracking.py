@@ -59,11 +59,14 @@ class JobTrack:
     due_cycle: int = 0  # first cycle in which a back-off fetch is due
     last_obs: tuple[datetime, int] | None = None  # (when, numberRecordsProcessed)
     throughput: float | None = None
-    view: JobView | None = None  # what was last published for this job
+    merged: JobInfo | None = None  # cache of merge(row, detail); reset when either changes
 
     @property
     def job(self) -> JobInfo:
-        return merge(self.row, self.detail)
+        # Cached: the plan asks every job every cycle, and 10,000 merges a cycle add up.
+        if self.merged is None:
+            self.merged = merge(self.row, self.detail)
+        return self.merged
 
     @property
     def has_detail(self) -> bool:
@@ -77,6 +80,7 @@ class JobTrack:
         """A listing showed this job. A changed state or stamp means: look again now."""
         old = self.row
         self.row = row
+        self.merged = None
         self.listed = True
         self.purged = False
         if old is not None and (
@@ -108,6 +112,7 @@ class JobTrack:
             return False
         changed = old != job
         self.detail = job
+        self.merged = None
         self.invalidated = False
         self._observe_throughput(job, now)
         if changed:
