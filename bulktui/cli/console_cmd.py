@@ -1,11 +1,127 @@
-"""``bulktui`` with no subcommand: open the console."""
+"""``bulktui`` with no subcommand: open the console.
+
+``--demo`` starts the emulator in this process on an ephemeral loopback port with the demo
+seed and opens the console on it; quitting stops both. Otherwise the connection comes from
+``--instance-url``/``--session-id`` (or the environment) or a stored profile.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import random
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bulktui.cli.common import UsageError
 
+if TYPE_CHECKING:
+    from bulktui.ui.backend import LiveBackend
+
+DEMO_SEED = 7
+DEFAULT_THRESHOLD = 0.10
+
 
 def run_console(args: argparse.Namespace) -> int:
-    raise UsageError("the console is not built yet; try `bulktui emulator --seed demo`")
+    if args.interval is not None and args.interval <= 0:
+        raise UsageError("--interval must be a positive number of seconds")
+    threshold = _threshold()
+    if args.demo:
+        backend = demo_backend(args.interval, read_only=args.read_only)
+    else:
+        backend = org_backend(args)
+
+    from bulktui.ui.app import ConsoleApp
+    from bulktui.ui.themes import load_themes
+
+    if args.theme:
+        names = {t.name for t in load_themes().themes}
+        builtin = _builtin_theme_names()
+        if args.theme not in names | builtin:
+            _close_quietly(backend)
+            available = ", ".join(sorted(names | builtin))
+            raise UsageError(f"no theme called {args.theme!r}; available: {available}")
+    app = ConsoleApp(backend, theme=args.theme, read_only=args.read_only, threshold=threshold)
+    try:
+        app.run(mouse=not args.no_mouse)
+    finally:
+        _close_quietly(backend)
+    return 0
+
+
+def _threshold() -> float:
+    """``BULKTUI_FAILURE_THRESHOLD``: a fraction (0.1) or a percentage (10 or 10%)."""
+    raw = os.environ.get("BULKTUI_FAILURE_THRESHOLD", "").strip()
+    if not raw:
+        return DEFAULT_THRESHOLD
+    try:
+        value = float(raw.rstrip("%"))
+    except ValueError:
+        raise UsageError(f"BULKTUI_FAILURE_THRESHOLD={raw!r} is not a number") from None
+    if raw.endswith("%") or value > 1:
+        value /= 100
+    if not 0 <= value <= 1:
+        raise UsageError("BULKTUI_FAILURE_THRESHOLD must be between 0 and 100%")
+    return value
+
+
+def _builtin_theme_names() -> set[str]:
+    from textual.theme import BUILTIN_THEMES
+
+    return set(BUILTIN_THEMES)
+
+
+def org_backend(args: argparse.Namespace) -> LiveBackend:
+    from bulktui.api.client import BulkClient
+    from bulktui.cli.connection import resolve_connection
+    from bulktui.ui.backend import LiveBackend
+
+    connection, reauth = resolve_connection(args)
+    client = BulkClient(connection, reauthenticate=reauth)
+    return LiveBackend(
+        client,
+        instance_url=connection.instance_url,
+        interval=args.interval,
+        read_only=args.read_only,
+    )
+
+
+def demo_backend(
+    interval: float,
+    *,
+    read_only: bool = False,
+    seed: int = DEMO_SEED,
+    prepare: Callable[[object], None] | None = None,
+) -> LiveBackend:
+    """The emulator on 127.0.0.1 with the demo seed, and a backend on it that stops it."""
+    from bulktui.api.client import BulkClient
+    from bulktui.api.connection import Connection
+    from bulktui.emulator import EmulatorServer, Engine
+    from bulktui.emulator.demo import seed_demo
+    from bulktui.ui.backend import LiveBackend
+
+    engine = Engine()
+    seed_demo(engine, random.Random(seed))
+    if prepare is not None:
+        prepare(engine)
+    server = EmulatorServer(engine, host="127.0.0.1", port=0)
+    try:
+        server.start()
+    except (RuntimeError, OSError) as exc:
+        raise UsageError(f"cannot start the demo emulator: {exc}") from None
+    client = BulkClient(Connection(server.url, engine.issue_session()))
+    return LiveBackend(
+        client,
+        instance_url=server.url,
+        interval=interval,
+        read_only=read_only,
+        on_close=server.stop,
+    )
+
+
+def _close_quietly(backend: LiveBackend) -> None:
+    import asyncio
+    import contextlib
+
+    with contextlib.suppress(Exception):  # closing must never turn a quit into a traceback
+        asyncio.run(backend.aclose())

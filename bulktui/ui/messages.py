@@ -1,0 +1,92 @@
+"""Messages the workers post to the app. Past-tense events; workers do nothing else."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from textual.message import Message
+
+from bulktui.api.models import JobInfo, RecordResult
+from bulktui.core.snapshot import Snapshot
+
+
+class JobsRefreshed(Message):
+    """The poller published a new snapshot. Only the newest pending one is kept."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, JobsRefreshed)
+
+
+class PollerStopped(Message):
+    """The polling loop ended with an error it could not handle itself."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class JobActionSucceeded(Message):
+    """Close, abort or create went through; ``job`` is what the server answered and ``text``
+    says so in plain words."""
+
+    action = ""
+
+    def __init__(self, job: JobInfo, text: str) -> None:
+        super().__init__()
+        self.job = job
+        self.text = text
+
+
+class JobClosed(JobActionSucceeded):
+    action = "close"
+
+
+class JobAborted(JobActionSucceeded):
+    action = "abort"
+
+
+class JobCreated(JobActionSucceeded):
+    action = "create"
+
+
+class ActionFailed(Message):
+    """An action did not go through, or may not have. ``reason`` is plain words, shown as is;
+    ``uncertain`` when the request may have taken effect (the user must check)."""
+
+    def __init__(
+        self, action: str, job_id: str | None, reason: str, *, uncertain: bool = False
+    ) -> None:
+        super().__init__()
+        self.action = action
+        self.job_id = job_id
+        self.reason = reason
+        self.uncertain = uncertain
+
+
+class BatchResultsLoaded(Message):
+    def __init__(self, job_id: str, batch_id: str, results: list[RecordResult]) -> None:
+        super().__init__()
+        self.job_id = job_id
+        self.batch_id = batch_id
+        self.results = results
+
+
+class BatchResultsFailed(Message):
+    def __init__(self, job_id: str, batch_id: str, reason: str) -> None:
+        super().__init__()
+        self.job_id = job_id
+        self.batch_id = batch_id
+        self.reason = reason
+
+
+class JobLookedUp(Message):
+    """A job fetched by id (palette), ready for its confirmation dialog."""
+
+    def __init__(self, action: Literal["close", "abort"], job: JobInfo) -> None:
+        super().__init__()
+        self.action: Literal["close", "abort"] = action
+        self.job = job

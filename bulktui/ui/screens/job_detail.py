@@ -1,0 +1,352 @@
+"""Enter on a job: every JobInfo field (label + wire name), derived values, and its batches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from enum import Enum
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.widgets.data_table import RowDoesNotExist
+
+from bulktui.api.enums import JobState
+from bulktui.api.models import JOB_FIELDS, BatchInfo, JobInfo
+from bulktui.core.snapshot import JobView, PollStatus, Snapshot
+from bulktui.ui import format as fmt
+from bulktui.ui.widgets.quiet import QuietStatic
+from bulktui.ui.widgets.status_header import StatusHeader
+
+LABELS: dict[str, str] = {
+    "id": "Job id",
+    "operation": "Operation",
+    "object": "Object",
+    "createdById": "Created by",
+    "createdDate": "Created",
+    "systemModstamp": "Last modified",
+    "state": "State",
+    "externalIdFieldName": "External id field",
+    "concurrencyMode": "Concurrency mode",
+    "contentType": "Content type",
+    "numberBatchesQueued": "Batches queued",
+    "numberBatchesInProgress": "Batches in progress",
+    "numberBatchesCompleted": "Batches completed",
+    "numberBatchesFailed": "Batches failed",
+    "numberBatchesTotal": "Batches total",
+    "numberRecordsProcessed": "Records processed",
+    "numberRetries": "Retries",
+    "apiVersion": "API version",
+    "assignmentRuleId": "Assignment rule",
+    "numberRecordsFailed": "Records failed",
+    "totalProcessingTime": "Total processing time",
+    "apiActiveProcessingTime": "API active processing time",
+    "apexProcessingTime": "Apex processing time",
+    "fastPathEnabled": "Fast path enabled",
+    "jobType": "Job type",
+    "contentUrl": "Content URL",
+    "lineEnding": "Line ending",
+    "columnDelimiter": "Column delimiter",
+    "retries": "Retries (2.0)",
+    "errorMessage": "Error message",
+}
+_MILLIS = {"totalProcessingTime", "apiActiveProcessingTime", "apexProcessingTime"}
+
+
+def field_value(wire: str, value: Any, names: dict[str, str]) -> str:
+    if value is None:
+        return fmt.DASH
+    if isinstance(value, Enum):
+        return fmt.safe(value.value)
+    if isinstance(value, datetime):
+        return fmt.timestamp(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        text = f"{value:,}"
+        if wire in _MILLIS:
+            text += f" ms ({fmt.duration(value / 1000)})"
+        return text
+    text = fmt.safe(value)
+    if wire == "createdById" and value in names:
+        text = f"{fmt.safe(names[value])} ({text})"
+    return text
+
+
+def fields_table(
+    view: JobView,
+    batches: tuple[BatchInfo, ...] | None,
+    names: dict[str, str],
+    now: datetime,
+    threshold: float,
+) -> Table:
+    job = view.job
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    table.add_column(style="dim", no_wrap=True)
+    for f in JOB_FIELDS:
+        value = getattr(job, f.attr)
+        if value is None and f.wire not in LABELS:
+            continue
+        table.add_row(
+            Text(LABELS.get(f.wire, f.wire)),
+            Text(field_value(f.wire, value, names)),
+            Text(f.wire),
+        )
+    for key, value in job.extra.items():
+        table.add_row(Text(fmt.safe(key)), Text(fmt.safe(value)), Text(fmt.safe(key)))
+    table.add_row(Text(""), Text(""), Text(""))
+    for label, value, note in derived_values(view, batches, now, threshold):
+        table.add_row(Text(label), Text(value), Text(note))
+    return table
+
+
+def derived_values(
+    view: JobView, batches: tuple[BatchInfo, ...] | None, now: datetime, threshold: float
+) -> list[tuple[str, str, str]]:
+    job = view.job
+    out: list[tuple[str, str, str]] = []
+    seconds = fmt.elapsed(job, now)
+    running = job.can_change and not view.purged
+    out.append(
+        (
+            "Elapsed",
+            fmt.DASH if seconds is None else fmt.duration(seconds),
+            "derived: created → now" if running else "derived: created → last change",
+        )
+    )
+    out.append(
+        ("Throughput now", fmt.rate(view.throughput), "derived: between the last two polls")
+    )
+    out.append(
+        ("Average throughput", fmt.rate(fmt.average_throughput(job, now)), "derived: over elapsed")
+    )
+    _failed, flagged = fmt.failed_cell(view, threshold)
+    out.append(
+        (
+            "Failure rate",
+            fmt.percent(view.failure_rate) + (" (over threshold)" if flagged else ""),
+            f"derived: failed / processed; flag over {fmt.percent(threshold)}",
+        )
+    )
+    purge = fmt.purge_time(job, batches)
+    if view.purged:
+        out.append(("Purged", "yes: no longer in the job list", "derived: 7-day lifespan"))
+    elif purge is not None:
+        when, basis = purge
+        finished = job.state is not None and (
+            job.state.is_terminal or (job.state is JobState.CLOSED and job.batches_pending == 0)
+        )
+        value = f"{fmt.timestamp(when)} (up to 24 h later)"
+        if not finished:
+            value = f"not before {fmt.timestamp(when)}, once finished"
+        out.append(("Purge", value, f"derived: 7 days after the {basis}"))
+    return out
+
+
+BATCH_COLUMNS = (
+    ("id", "batch id", 18),
+    ("state", "state", 14),
+    ("processed", "processed", 10),
+    ("failed", "failed", 8),
+    ("created", "created", 9),
+    ("modified", "last change", 11),
+    ("time", "proc time", 9),
+    ("message", "stateMessage", 40),
+)
+
+
+def batch_cells(batch: BatchInfo) -> list[Text]:
+    def clock(when: datetime | None) -> str:
+        return when.strftime("%H:%M:%S") if when else fmt.DASH
+
+    proc = batch.total_processing_time
+    return [
+        Text(fmt.safe(batch.id)),
+        Text(fmt.batch_state(batch)),
+        Text(fmt.count(batch.number_records_processed), justify="right"),
+        Text(fmt.count(batch.number_records_failed), justify="right"),
+        Text(clock(batch.created_date)),
+        Text(clock(batch.system_modstamp)),
+        Text(fmt.DASH if proc is None else fmt.duration(proc / 1000), justify="right"),
+        Text(fmt.safe(batch.state_message)),
+    ]
+
+
+class JobDetailScreen(Screen[None]):
+    """One job in full. Updated from every snapshot while it is open."""
+
+    class BatchChosen(Message):
+        """Enter on a batch: show its failed records."""
+
+        def __init__(self, job_id: str, batch: BatchInfo) -> None:
+            super().__init__()
+            self.job_id = job_id
+            self.batch = batch
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "back"),
+        Binding("c", "app.close_job", "close"),
+        Binding("a", "app.abort_job", "abort"),
+        Binding("y", "app.copy_id", "copy id"),
+        Binding("r", "app.refresh", "refresh"),
+        Binding("question_mark", "app.help", "help"),
+    ]
+
+    def __init__(
+        self,
+        job_id: str,
+        *,
+        instance_url: str,
+        now: Callable[[], datetime],
+        threshold: float,
+        read_only: bool,
+    ) -> None:
+        super().__init__()
+        self.job_id = job_id
+        self.instance_url = instance_url
+        self.now = now
+        self.threshold = threshold
+        self.read_only = read_only
+        self._view: JobView | None = None
+        self._batches: tuple[BatchInfo, ...] | None = None
+        self._names: dict[str, str] = {}
+        self._pending: str | None = None
+        self._snapshot: tuple[Snapshot, PollStatus | None] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(instance_url=self.instance_url, now=self.now, read_only=self.read_only)
+        yield QuietStatic(id="detail-title")
+        with Horizontal(id="detail-body"):
+            with VerticalScroll(id="fields-pane"):
+                yield Static(Text(""), id="fields")
+            with Vertical(id="batches-pane"):
+                yield QuietStatic(id="batches-title")
+                table: DataTable[Text] = DataTable(id="batches", cursor_type="row")
+                for key, title, width in BATCH_COLUMNS:
+                    table.add_column(title, key=key, width=width)
+                yield table
+        yield QuietStatic(id="detail-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#batches", DataTable).focus()
+        if self._snapshot is not None:
+            snapshot, status = self._snapshot
+            self.query_one(StatusHeader).apply_snapshot(snapshot, status)
+        self._refresh_detail()
+
+    def on_resize(self) -> None:
+        body = self.query_one("#detail-body")
+        body.set_class(self.size.width < 130, "-stacked")
+
+    # ------------------------------------------------------------------ data
+
+    def apply_snapshot(
+        self,
+        snapshot: Snapshot,
+        view: JobView | None,
+        pending: str | None,
+        status: PollStatus | None = None,
+    ) -> None:
+        """Take the new data; paint it now if mounted, else when mounted."""
+        self._snapshot = (snapshot, status)
+        self._names = dict(snapshot.user_names)
+        if snapshot.selected_job_id == self.job_id and snapshot.batches is not None:
+            self._batches = snapshot.batches
+        if view is not None:
+            self._view = view
+        self._pending = pending
+        if self.is_mounted:
+            self.query_one(StatusHeader).apply_snapshot(snapshot, status)
+            self._refresh_detail()
+
+    def tick(self, status: PollStatus | None) -> None:
+        if status is not None and self.is_mounted:
+            self.query_one(StatusHeader).apply_status(status)
+
+    def _refresh_detail(self) -> None:
+        view = self._view
+        title = self.query_one("#detail-title", QuietStatic)
+        if view is None:
+            title.show(Text(f"Job {self.job_id}: not loaded yet"))
+            return
+        job = view.job
+        heading = Text()
+        heading.append(f"Job {view.id}", style="bold")
+        heading.append(f"  {fmt.object_operation(job)}  ")
+        heading.append(fmt.job_state(view, self._pending), style="bold")
+        title.show(heading)
+        self.query_one("#fields", Static).update(
+            fields_table(view, self._batches, self._names, self.now(), self.threshold)
+        )
+        self._render_batches()
+
+    def _render_batches(self) -> None:
+        table: DataTable[Text] = self.query_one("#batches", DataTable)
+        batches = self._batches
+        caption = self.query_one("#batches-title", QuietStatic)
+        if batches is None:
+            caption.show(Text("batches: loading…", style="bold"))
+            return
+        caption.show(Text(f"batches ({len(batches)}) — enter: failed records", style="bold"))
+        keys = [b.id for b in batches]
+        present: set[str | None] = {k.value for k in table.rows}
+        for stale in present - set(keys):
+            if stale is not None:
+                table.remove_row(stale)
+        for batch in batches:
+            cells = batch_cells(batch)
+            if batch.id in present:
+                old = table.get_row(batch.id)
+                for (column, _title, _w), new, before in zip(
+                    BATCH_COLUMNS, cells, old, strict=True
+                ):
+                    if new.plain != before.plain:
+                        table.update_cell(batch.id, column, new)
+            else:
+                table.add_row(*cells, key=batch.id)
+
+    @property
+    def batches(self) -> tuple[BatchInfo, ...] | None:
+        return self._batches
+
+    @property
+    def view(self) -> JobView | None:
+        return self._view
+
+    @property
+    def job(self) -> JobInfo | None:
+        return self._view.job if self._view else None
+
+    def selected_batch(self) -> BatchInfo | None:
+        table: DataTable[Text] = self.query_one("#batches", DataTable)
+        if not self._batches or table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except RowDoesNotExist:
+            return None
+        return next((b for b in self._batches if b.id == key), None)
+
+    def show_status(self, text: Text) -> None:
+        if self.is_mounted:
+            self.query_one("#detail-status", QuietStatic).show(text)
+
+    @on(DataTable.RowSelected, "#batches")
+    def _batch_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        batch = self.selected_batch()
+        if batch is not None:
+            self.post_message(self.BatchChosen(self.job_id, batch))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

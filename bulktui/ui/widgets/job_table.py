@@ -1,0 +1,621 @@
+"""The job table: a virtual ``ScrollView`` that renders only the lines on screen.
+
+Why not ``DataTable``: at 10,000 rows its add/measure pass freezes the loop for about a second and
+any cell update repaints the whole widget (textual-notes §1). Here a snapshot is applied by
+diffing ``JobView`` objects by job id; if the order is unchanged only the changed rows that are
+on screen are repainted, line by line. The cursor is a job id, not an index, so it stays on the
+same job through updates, new rows, filtering and re-sorting.
+
+Every server string is put in a ``Text`` as plain text (never markup) after ``format.safe``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from bulktui.api.enums import JobState
+from bulktui.core.snapshot import JobView
+from bulktui.ui import format as fmt
+
+Align = Literal["left", "right"]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    title: str
+    width: int  # preferred
+    min_width: int
+    align: Align = "left"
+
+
+# In the order they are kept when the terminal is narrow (first = kept longest).
+COLUMNS: tuple[Column, ...] = (
+    Column("id", "job id", 18, 18),
+    Column("objop", "object operation", 22, 12),
+    Column("state", "state", 12, 11),
+    Column("failed", "failed", 13, 10, "right"),
+    Column("processed", "processed", 11, 9, "right"),
+    Column("created", "created", 8, 4, "right"),
+    Column("batches", "batches", 9, 7, "right"),
+    Column("created_by", "created by", 14, 10),
+    Column("throughput", "rec/s", 8, 7, "right"),
+)
+# The order they appear on screen, left to right.
+DISPLAY_ORDER = (
+    "id",
+    "objop",
+    "state",
+    "created_by",
+    "created",
+    "batches",
+    "processed",
+    "failed",
+    "throughput",
+)
+# The order columns grow towards their preferred width once all that fit are chosen.
+GROW_ORDER = (
+    "state",
+    "failed",
+    "processed",
+    "created",
+    "batches",
+    "throughput",
+    "created_by",
+    "objop",
+)
+_BY_KEY = {c.key: c for c in COLUMNS}
+
+
+def layout_columns(width: int) -> list[tuple[Column, int]]:
+    """The columns that fit ``width`` cells, with their widths, in display order."""
+    chosen: list[Column] = []
+    used = -1  # n columns need n-1 separators
+    for column in COLUMNS:
+        if used + 1 + column.min_width <= width:
+            chosen.append(column)
+            used += 1 + column.min_width
+    widths = {c.key: c.min_width for c in chosen}
+    spare = width - used
+    for key in GROW_ORDER:
+        if key in widths and spare > 0:
+            grow = min(spare, _BY_KEY[key].width - widths[key])
+            widths[key] += grow
+            spare -= grow
+    if spare > 0 and "objop" in widths:
+        widths["objop"] += spare
+    return [(_BY_KEY[k], widths[k]) for k in DISPLAY_ORDER if k in widths]
+
+
+# ----------------------------------------------------------------------------- sorting
+
+SortKey = Callable[[JobView, Mapping[str, str]], Any]
+
+
+def _created(v: JobView, _n: Mapping[str, str]) -> Any:
+    return (v.job.created_date.timestamp() if v.job.created_date else 0.0, v.id)
+
+
+_STATE_ORDER = {
+    JobState.OPEN: 0,
+    JobState.UPLOAD_COMPLETE: 1,
+    JobState.IN_PROGRESS: 1,
+    JobState.CLOSED: 2,
+    JobState.FAILED: 3,
+    JobState.ABORTED: 4,
+    JobState.JOB_COMPLETE: 5,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SortSpec:
+    key: str
+    title: str
+    natural_reverse: bool  # True: largest/newest first by default
+    fn: SortKey
+
+
+SORTS: tuple[SortSpec, ...] = (
+    SortSpec("created", "created", True, _created),
+    SortSpec(
+        "state",
+        "state",
+        False,
+        lambda v, _n: (
+            9 if v.purged else 0 if fmt.is_live(v) else 1,
+            _STATE_ORDER.get(v.job.state, 6) if v.job.state else 7,
+        ),
+    ),
+    SortSpec(
+        "objop",
+        "object operation",
+        False,
+        lambda v, _n: ((v.job.object or "").lower(), str(v.job.operation or "")),
+    ),
+    SortSpec("processed", "processed", True, lambda v, _n: v.job.number_records_processed or 0),
+    SortSpec(
+        "failed",
+        "failed",
+        True,
+        lambda v, _n: (v.failure_rate or 0.0, v.job.number_records_failed or 0),
+    ),
+    SortSpec("throughput", "rec/s", True, lambda v, _n: v.throughput or 0.0),
+    SortSpec(
+        "created_by",
+        "created by",
+        False,
+        lambda v, n: (n.get(v.job.created_by_id or "", v.job.created_by_id or "") or "").lower(),
+    ),
+    SortSpec("id", "job id", False, lambda v, _n: v.id),
+)
+SORT_BY_KEY = {s.key: s for s in SORTS}
+
+
+@dataclass(slots=True)
+class _Row:
+    """What a row shows apart from the relative time, computed once per JobView."""
+
+    view: JobView
+    pending: str | None
+    name: str
+    cells: dict[str, Text]
+    search: str  # lower-case text the filter matches against
+    live: bool
+    flagged: bool
+
+
+class JobTable(ScrollView, can_focus=True):
+    """All jobs, one per line, with a header line and a cursor that follows a job id."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "job-table--header",
+        "job-table--cursor",
+        "job-table--live",
+        "job-table--done",
+        "job-table--flag",
+        "job-table--bad",
+        "job-table--pending",
+        "job-table--purged",
+        "job-table--empty",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "up", show=False),
+        Binding("down,j", "cursor_down", "down", show=False),
+        Binding("pageup", "page_up", "page up", show=False),
+        Binding("pagedown", "page_down", "page down", show=False),
+        Binding("home", "first", "first", show=False),
+        Binding("end", "last", "last", show=False),
+        Binding("enter", "choose", "detail", show=False),
+    ]
+
+    class JobHighlighted(Message):
+        """The cursor moved to another job (or to none)."""
+
+        def __init__(self, job_id: str | None) -> None:
+            super().__init__()
+            self.job_id = job_id
+
+    class JobChosen(Message):
+        """Enter on a job."""
+
+        def __init__(self, job_id: str) -> None:
+            super().__init__()
+            self.job_id = job_id
+
+    def __init__(
+        self,
+        *,
+        now: Callable[[], datetime],
+        threshold: float = 0.10,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.now = now
+        self.threshold = threshold
+        self._views: Mapping[str, JobView] = {}
+        self._names: Mapping[str, str] = {}
+        self._pending: dict[str, str] = {}
+        self._rows: dict[str, _Row] = {}
+        self._order: list[str] = []
+        self._index: dict[str, int] = {}
+        self.cursor_id: str | None = None
+        self.sort_key = "created"
+        self.sort_reversed = False  # relative to the column's natural direction
+        self.filter_text = ""
+        self.only_user: str | None = None
+        self.empty_text = "no jobs yet"
+        self._columns: list[tuple[Column, int]] = []
+        self._columns_width = -1
+        self._shown_ago: dict[str, str] = {}  # job id → relative time last painted
+        self.layout_changes = 0  # for tests and benches: full repaints caused by data
+
+    # ------------------------------------------------------------------ data in
+
+    @property
+    def order(self) -> list[str]:
+        """Job ids in display order (after filter and sort)."""
+        return list(self._order)
+
+    @property
+    def row_count(self) -> int:
+        return len(self._order)
+
+    def view(self, job_id: str) -> JobView | None:
+        return self._views.get(job_id)
+
+    def update_jobs(
+        self,
+        views: Mapping[str, JobView],
+        names: Mapping[str, str],
+        pending: Mapping[str, str],
+    ) -> None:
+        """Apply a new picture of the jobs: repaint only what changed."""
+        names_changed = dict(names) != dict(self._names)
+        self._names = names
+        old_views = self._views
+        self._views = views
+        pending = dict(pending)
+        old_pending = self._pending
+        self._pending = pending
+        changed: list[str] = []
+        reorder = names_changed or len(views) != len(old_views)
+        for job_id, v in views.items():
+            old = old_views.get(job_id)
+            if (
+                old is v or old == v
+            ) and not names_changed and pending.get(job_id) == old_pending.get(job_id):
+                continue
+            changed.append(job_id)
+            if old is None:
+                reorder = True
+                continue
+            if not reorder:
+                sort = SORT_BY_KEY[self.sort_key].fn
+                if sort(old, names) != sort(v, names):
+                    reorder = True
+        if not reorder and any(k not in views for k in old_views):
+            reorder = True
+        for job_id in list(self._rows):
+            if job_id not in views:
+                del self._rows[job_id]
+        for job_id in changed:
+            self._rows.pop(job_id, None)
+        if not reorder and (self.filter_text or self.only_user):
+            # a changed row may start or stop matching the filter
+            for job_id in changed:
+                if self._matches(self._row(job_id)) != (job_id in self._index):
+                    reorder = True
+                    break
+        if reorder:
+            self._rebuild_order()
+        else:
+            self._refresh_rows(changed)
+
+    def set_sort(self, key: str, reversed_: bool) -> None:
+        self.sort_key, self.sort_reversed = key, reversed_
+        self._rebuild_order()
+
+    def set_filter(self, text: str, only_user: str | None) -> None:
+        self.filter_text, self.only_user = text, only_user
+        self._rebuild_order()
+
+    # ------------------------------------------------------------------ order
+
+    def _row(self, job_id: str) -> _Row:
+        row = self._rows.get(job_id)
+        if row is None:
+            row = self._rows[job_id] = self._make_row(self._views[job_id])
+        return row
+
+    def _make_row(self, view: JobView) -> _Row:
+        job = view.job
+        pending = self._pending.get(view.id)
+        name = fmt.created_by(job, self._names)
+        failed, flagged = fmt.failed_cell(view, self.threshold)
+        state = fmt.job_state(view, pending)
+        objop = fmt.object_operation(job)
+        cells = {
+            "id": Text(view.id),
+            "objop": Text(objop),
+            "state": Text(state),
+            "created_by": Text(name),
+            "batches": Text(fmt.batch_progress(job)),
+            "processed": Text(fmt.count(job.number_records_processed)),
+            "failed": Text(failed),
+            "throughput": Text(fmt.rate(view.throughput) if fmt.is_live(view) else fmt.DASH),
+        }
+        search = " ".join((view.id, objop, state, name, job.created_by_id or "")).lower()
+        return _Row(view, pending, name, cells, search, fmt.is_live(view), flagged)
+
+    def _matches(self, row: _Row) -> bool:
+        if self.only_user and row.view.job.created_by_id != self.only_user:
+            return False
+        if self.filter_text:
+            return all(word in row.search for word in self.filter_text.lower().split())
+        return True
+
+    def _rebuild_order(self) -> None:
+        spec = SORT_BY_KEY[self.sort_key]
+        names = self._names
+        old_index = self._index.get(self.cursor_id) if self.cursor_id else None
+        screen_row = None if old_index is None else old_index - round(self.scroll_y)
+        filtering = bool(self.filter_text or self.only_user)
+        ids = [k for k in self._views if not filtering or self._matches(self._row(k))]
+        fn = spec.fn
+        ids.sort(
+            key=lambda k: fn(self._views[k], names),
+            reverse=spec.natural_reverse != self.sort_reversed,
+        )
+        self._order = ids
+        self._index = {k: i for i, k in enumerate(ids)}
+        self.layout_changes += 1
+        self._set_virtual_size()
+        previous = self.cursor_id
+        if not ids:
+            self.cursor_id = None
+        elif self.cursor_id not in self._index:
+            # the job left the view (filtered out): stay at the same position
+            self.cursor_id = ids[min(old_index or 0, len(ids) - 1)]
+        new_index = self._index.get(self.cursor_id) if self.cursor_id else None
+        if new_index is not None:
+            if screen_row is not None and 0 <= screen_row < self._page_rows():
+                self.scroll_to(y=max(0, new_index - screen_row), animate=False, immediate=True)
+            self._scroll_cursor_into_view()
+        self.refresh()
+        if previous != self.cursor_id:
+            self.post_message(self.JobHighlighted(self.cursor_id))
+
+    def _set_virtual_size(self) -> None:
+        self.virtual_size = Size(max(1, self.scrollable_content_region.width), len(self._order) + 1)
+
+    def _refresh_rows(self, job_ids: Iterable[str]) -> None:
+        top = round(self.scroll_y)
+        page = self._page_rows()
+        for job_id in job_ids:
+            index = self._index.get(job_id)
+            if index is not None and top <= index < top + page:
+                self.refresh_line(index + 1)
+
+    def _page_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    # ------------------------------------------------------------------ cursor
+
+    @property
+    def cursor_index(self) -> int | None:
+        return self._index.get(self.cursor_id) if self.cursor_id else None
+
+    def select_job(self, job_id: str) -> bool:
+        """Put the cursor on ``job_id`` if it is shown."""
+        if job_id not in self._index:
+            return False
+        self._move_to(self._index[job_id])
+        return True
+
+    def _move_to(self, index: int) -> None:
+        if not self._order:
+            return
+        index = max(0, min(index, len(self._order) - 1))
+        old = self.cursor_index
+        new_id = self._order[index]
+        if new_id == self.cursor_id:
+            return
+        self.cursor_id = new_id
+        if old is not None:
+            self.refresh_line(old + 1)
+        self.refresh_line(index + 1)
+        self._scroll_cursor_into_view()
+        self.post_message(self.JobHighlighted(new_id))
+
+    def _scroll_cursor_into_view(self) -> None:
+        index = self.cursor_index
+        if index is None:
+            return
+        page = self._page_rows()
+        top = round(self.scroll_y)
+        if index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + page:
+            self.scroll_to(y=index - page + 1, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        self._move_to((self.cursor_index or 0) - 1)
+
+    def action_cursor_down(self) -> None:
+        index = self.cursor_index
+        self._move_to(0 if index is None else index + 1)
+
+    def action_page_up(self) -> None:
+        self._move_to((self.cursor_index or 0) - self._page_rows())
+
+    def action_page_down(self) -> None:
+        self._move_to((self.cursor_index or 0) + self._page_rows())
+
+    def action_first(self) -> None:
+        self._move_to(0)
+
+    def action_last(self) -> None:
+        self._move_to(len(self._order) - 1)
+
+    def action_choose(self) -> None:
+        if self.cursor_id is not None:
+            self.post_message(self.JobChosen(self.cursor_id))
+
+    async def _on_click(self, event: events.Click) -> None:
+        y = event.y
+        if y >= 1:
+            index = round(self.scroll_y) + y - 1
+            if index < len(self._order):
+                self._move_to(index)
+                if event.chain >= 2:
+                    self.action_choose()
+
+    # ------------------------------------------------------------------ time
+
+    def visible_ids(self) -> list[str]:
+        top = round(self.scroll_y)
+        return self._order[top : top + self._page_rows()]
+
+    def next_time_change(self) -> float | None:
+        """Seconds until a relative time on screen changes, if any column shows one."""
+        if not any(c.key == "created" for c, _ in self._columns):
+            return None
+        now = self.now()
+        delays = [
+            fmt.next_ago_change(created, now)
+            for job_id in self.visible_ids()
+            if (created := self._views[job_id].job.created_date) is not None
+        ]
+        return min(delays) if delays else None
+
+    def refresh_times(self) -> int:
+        """Repaint rows whose relative time text changed; returns how many."""
+        changed = 0
+        short = self._short_created()
+        now = self.now()
+        for job_id in self.visible_ids():
+            text = fmt.ago(self._views[job_id].job.created_date, now, short=short)
+            if self._shown_ago.get(job_id) != text:
+                changed += 1
+                self.refresh_line(self._index[job_id] + 1)
+        return changed
+
+    def _short_created(self) -> bool:
+        for column, width in self._columns:
+            if column.key == "created":
+                return width < 7
+        return True
+
+    # ------------------------------------------------------------------ rendering
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._set_virtual_size()
+        self._scroll_cursor_into_view()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._rich_style_cache.clear()
+
+    def _layout(self, width: int) -> list[tuple[Column, int]]:
+        if width != self._columns_width:
+            self._columns = layout_columns(width)
+            self._columns_width = width
+        return self._columns
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        columns = self._layout(width)
+        if y == 0:
+            return self._header_strip(columns, width, base)
+        index = round(self.scroll_y) + y - 1
+        if not self._order:
+            if y == 2:
+                style = base + self.get_component_rich_style("job-table--empty")
+                text = Text(f"  {self.empty_text}", style=style)
+                strip = Strip(text.render(self.app.console)).apply_style(style)
+                return strip.adjust_cell_length(width, base)
+            return Strip.blank(width, base)
+        if index >= len(self._order):
+            return Strip.blank(width, base)
+        job_id = self._order[index]
+        return self._row_strip(job_id, columns, width, base, job_id == self.cursor_id)
+
+    def _header_strip(self, columns: list[tuple[Column, int]], width: int, base: Style) -> Strip:
+        style = base + self.get_component_rich_style("job-table--header")
+        spec = SORT_BY_KEY[self.sort_key]
+        descending = spec.natural_reverse != self.sort_reversed
+        line = Text(style=style, no_wrap=True, overflow="ellipsis")
+        for i, (column, w) in enumerate(columns):
+            title = column.title
+            if column.key == self.sort_key:
+                title = f"{title}{'↓' if descending else '↑'}"
+            if i:
+                line.append(" ")
+            line.append_text(_fit(Text(title), w, column.align))
+        return Strip(line.render(self.app.console)).apply_style(style).adjust_cell_length(
+            width, style
+        )
+
+    def _row_strip(
+        self,
+        job_id: str,
+        columns: list[tuple[Column, int]],
+        width: int,
+        base: Style,
+        is_cursor: bool,
+    ) -> Strip:
+        row = self._row(job_id)
+        if row.pending:
+            row_style = self.get_component_rich_style("job-table--pending")
+        elif row.view.purged:
+            row_style = self.get_component_rich_style("job-table--purged")
+        elif row.live:
+            row_style = self.get_component_rich_style("job-table--live")
+        else:
+            row_style = self.get_component_rich_style("job-table--done")
+        style = base + row_style
+        if is_cursor:
+            style = style + self.get_component_rich_style("job-table--cursor")
+        created_short = self._short_created()
+        ago = fmt.ago(row.view.job.created_date, self.now(), short=created_short)
+        self._shown_ago[job_id] = ago
+        line = Text(style=style, no_wrap=True, overflow="ellipsis")
+        for i, (column, w) in enumerate(columns):
+            if i:
+                line.append(" ")
+            if column.key == "created":
+                cell = Text(ago)
+            elif column.key == "failed":
+                cell = row.cells["failed"]
+                if cell.cell_len > w:
+                    cell = Text(fmt.failed_cell(row.view, self.threshold, with_count=False)[0])
+                if row.flagged and not is_cursor:
+                    cell = cell.copy()
+                    cell.stylize(self.get_component_rich_style("job-table--flag", partial=True))
+            elif column.key == "state":
+                cell = row.cells["state"]
+                state = row.view.job.state
+                if (
+                    state in (JobState.FAILED, JobState.ABORTED)
+                    and not is_cursor
+                    and not row.pending
+                    and not row.view.purged
+                ):
+                    cell = cell.copy()
+                    cell.stylize(self.get_component_rich_style("job-table--bad", partial=True))
+            else:
+                cell = row.cells[column.key]
+            line.append_text(_fit(cell, w, column.align))
+        return Strip(line.render(self.app.console)).apply_style(style).adjust_cell_length(
+            width, style
+        )
+
+
+def _fit(cell: Text, width: int, align: Align) -> Text:
+    """The cell cut (with …) or padded to exactly ``width`` cells."""
+    if cell.cell_len > width:
+        cell = cell.copy()
+        cell.truncate(width, overflow="ellipsis")
+    pad = width - cell.cell_len
+    if pad <= 0:
+        return cell
+    if align == "right":
+        return Text(" " * pad) + cell
+    return cell + Text(" " * pad)

@@ -1,0 +1,34 @@
+"""A Static that repaints only when its text really changes, and never re-lays out."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class QuietStatic(Static):
+    """A Static that repaints only when its text really changes (``layout=False``)."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(Text(""), id=id, classes=classes, markup=False)
+        self._shown: Text = Text("")
+
+    @property
+    def plain(self) -> str:
+        return self._shown.plain
+
+    def show(self, text: Text | str) -> bool:
+        """Show ``text`` literally (a str is never parsed as markup). True if it changed."""
+        if isinstance(text, str):
+            text = Text(text)
+        old = self._shown
+        if text.plain == old.plain and text.spans == old.spans and text.style == old.style:
+            return False
+        self._shown = text
+        # An auto-width part must be laid out again when its width changes; anything else
+        # repaints in place, which costs a few hundred bytes over SSH instead of a screen.
+        relayout = self.styles.width is not None and self.styles.width.is_auto and (
+            text.cell_len != old.cell_len
+        )
+        self.update(text, layout=relayout)
+        return True
