@@ -1,0 +1,147 @@
+"""``Poller.run()``: wake-ups, pause, interval changes, selection between cycles, bounded
+concurrency and cancellation. The sleep is a gate the test opens, so nothing waits for real."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bulktui.api.enums import JobState
+from bulktui.api.models import JobInfo
+from bulktui.core.poller import Poller
+from bulktui.core.snapshot import LinkState
+
+from .fakes import FakeClient, ManualClock, job, job_id
+
+
+class Gate:
+    """A sleep that records what was asked and returns only when the test opens it."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
+        self.asked: list[float] = []
+        self.waiting = asyncio.Event()
+        self._open = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> None:
+        self.asked.append(seconds)
+        self.waiting.set()
+        await self._open.wait()
+        self._open.clear()
+        self.clock.advance(seconds)
+
+    async def parked(self) -> None:
+        """Until the poller sits in a sleep (or a wake-up wait)."""
+        await asyncio.wait_for(self.waiting.wait(), 2)
+        self.waiting.clear()
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+    def open(self) -> None:
+        self._open.set()
+
+
+@pytest.fixture
+async def loop() -> AsyncIterator[tuple[Poller, FakeClient, Gate]]:
+    client = FakeClient([job(1), job(2, JobState.OPEN, queued=1)])
+    clock = ManualClock()
+    gate = Gate(clock)
+    poller = Poller(client, clock=clock, sleep=gate.sleep, select_delay=0)
+    task = asyncio.create_task(poller.run())
+    yield poller, client, gate
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_cycles_follow_the_interval(loop: tuple[Poller, FakeClient, Gate]) -> None:
+    _poller, client, gate = loop
+    await gate.parked()
+    assert client.calls["list_jobs"] == 1 and gate.asked == [5.0]
+    gate.open()
+    await gate.parked()
+    assert client.calls["list_jobs"] == 2
+
+
+async def test_refresh_now_runs_a_cycle_at_once(loop: tuple[Poller, FakeClient, Gate]) -> None:
+    poller, client, gate = loop
+    await gate.parked()
+    poller.refresh_now()
+    await gate.parked()
+    assert client.calls["list_jobs"] == 2  # without the sleep having ended
+
+
+async def test_set_interval_reschedules(loop: tuple[Poller, FakeClient, Gate]) -> None:
+    poller, _client, gate = loop
+    await gate.parked()
+    assert poller.set_interval(30) == 30
+    await gate.parked()
+    assert gate.asked[-1] == 30.0
+    assert poller.set_interval(0.01) == 1.0  # clamped
+
+
+async def test_pause_stops_requests_and_resume_refreshes(
+    loop: tuple[Poller, FakeClient, Gate],
+) -> None:
+    poller, client, gate = loop
+    await gate.parked()
+    poller.pause()
+    await settle()
+    sent = client.requests_sent
+    poller.select(job_id(2))
+    poller.refresh_now()
+    await settle()
+    assert client.requests_sent == sent
+    assert poller.status.link is LinkState.PAUSED and poller.status.next_cycle_at is None
+    poller.resume()
+    await gate.parked()
+    assert client.requests_sent > sent and poller.status.link is LinkState.LIVE
+
+
+async def test_selection_is_fetched_between_cycles(
+    loop: tuple[Poller, FakeClient, Gate],
+) -> None:
+    poller, client, gate = loop
+    await gate.parked()
+    poller.select(job_id(1))
+    await gate.parked()
+    assert client.calls["list_jobs"] == 1  # no full cycle for a selection
+    assert client.batch_lists[job_id(1)] == 1
+    assert poller.snapshot.batches is not None
+
+
+async def test_per_job_gets_are_bounded_and_cycles_never_overlap() -> None:
+    client = SlowClient([job(n, JobState.OPEN, queued=1) for n in range(1, 21)])
+    clock = ManualClock()
+    poller = Poller(client, clock=clock, concurrency=4)
+    first = asyncio.create_task(poller.cycle())
+    second = asyncio.create_task(poller.cycle())  # waits for the first
+    await settle()
+    assert client.in_flight == 4 and client.calls["list_jobs"] == 1
+    client.release.set()
+    await asyncio.gather(first, second)
+    assert client.peak == 4 and client.calls["list_jobs"] == 2
+
+
+class SlowClient(FakeClient):
+    def __init__(self, jobs: list[JobInfo]) -> None:
+        super().__init__(jobs)
+        self.release = asyncio.Event()
+        self.in_flight = 0
+        self.peak = 0
+
+    async def get_job(self, job_id: str) -> JobInfo:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            await self.release.wait()
+            return await super().get_job(job_id)
+        finally:
+            self.in_flight -= 1
