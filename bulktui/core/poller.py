@@ -96,7 +96,9 @@ class Poller:
         self._stale_after_seconds = stale_after_seconds
         self._quota_probe = quota_probe_seconds
         self._auth_retry = auth_retry_seconds
-        self._backfill = max(0, backfill_per_cycle)
+        self._backfill = max(1, backfill_per_cycle)
+        self._backlog = 0  # jobs never fetched in full, left over by the last plan
+        self._backlog_ok = True  # False after a failed round, until a clean cycle
         self._select_delay = select_delay
         self._batch_cache_size = max(1, batch_cache_size)
 
@@ -239,6 +241,12 @@ class Poller:
                     await self._sleep(self._select_delay)  # let a fast-moving cursor settle
                 await self.fetch_selection()
                 continue
+            if self._backlog and self._backlog_ok and self._fault_delay is None:
+                # Jobs never fetched in full remain after the cycle's budget: fill their counts
+                # now rather than a budget per interval, so the table completes in seconds.
+                # Cycles keep priority: each round is short and the loop checks them first.
+                await self.fill_backlog()
+                continue
             remaining = seconds_between(self._clock.now(), self.next_cycle_at())
             if await self._wait(remaining):
                 # The sleep ran out: the cycle is due even if the clock lags the sleep.
@@ -250,6 +258,25 @@ class Poller:
             if self._paused:
                 return
             await self._cycle(force)
+
+    async def fill_backlog(self) -> None:
+        """GET the next round of jobs never fetched in full (their counts), between cycles."""
+        async with self._lock:
+            if self._paused:
+                return
+            unknown = self._unknown()
+            tally = _Tally()
+            try:
+                await self._fetch_jobs([t.id for t in unknown[: self._backfill]], tally)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the next cycle reports and backs off
+                log.info("filling job counts failed: %s", describe(error))
+                self._backlog_ok = False
+            if tally.failed:
+                self._backlog_ok = False
+            self._backlog = len(self._unknown())
+            self._publish()
 
     async def fetch_selection(self) -> None:
         """Fetch just the selected job (and its batches) if that is needed; between cycles."""
@@ -319,6 +346,7 @@ class Poller:
         self._fetched_at = self._clock.now()
         self._failures = 0
         self._fault_delay = None
+        self._backlog_ok = not tally.failed
         if tally.failed and tally.last_error is not None:
             self._link = LinkState.DEGRADED
             self._problem = (
@@ -436,7 +464,18 @@ class Poller:
         # Never-fetched jobs: live ones first, then newest first; at most a budget per cycle.
         unknown.sort(key=_backfill_order)
         known.extend(unknown[: self._backfill])
+        self._backlog = max(0, len(unknown) - self._backfill)
         return [t.id for t in known]
+
+    def _unknown(self) -> list[JobTrack]:
+        """Jobs never fetched in full that a GET could fill, in back-fill order."""
+        unknown = [
+            t
+            for t in self._tracks.values()
+            if not t.has_detail and not t.purged and t.unreadable is None and t.id != self._selected
+        ]
+        unknown.sort(key=_backfill_order)
+        return unknown
 
     async def _fetch_jobs(self, ids: list[str], tally: _Tally) -> None:
         queue = deque(ids)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bulktui.api.enums import JobState
+from bulktui.api.errors import TransportError
 from bulktui.api.models import JobInfo
 from bulktui.core.poller import Poller
 from bulktui.core.snapshot import LinkState
@@ -145,3 +146,39 @@ class SlowClient(FakeClient):
             return await super().get_job(job_id)
         finally:
             self.in_flight -= 1
+
+
+async def test_counts_are_filled_between_cycles_not_one_budget_per_interval() -> None:
+    client = FakeClient([job(n) for n in range(1, 11)])
+    clock = ManualClock()
+    gate = Gate(clock)
+    poller = Poller(client, clock=clock, sleep=gate.sleep, backfill_per_cycle=3)
+    task = asyncio.create_task(poller.run())
+    try:
+        await gate.parked()
+        assert client.calls["list_jobs"] == 1
+        assert sum(client.gets.values()) == 10  # 3 in the cycle, then rounds of 3, 3, 1
+        assert all(v.detail_at is not None for v in poller.snapshot.jobs.values())
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_failed_fill_round_waits_for_the_next_clean_cycle() -> None:
+    client = FakeClient([job(n) for n in range(1, 11)])
+    client.fail_get[job_id(5)] = TransportError("reset")
+    clock = ManualClock()
+    gate = Gate(clock)
+    poller = Poller(client, clock=clock, sleep=gate.sleep, backfill_per_cycle=3)
+    task = asyncio.create_task(poller.run())
+    try:
+        await gate.parked()
+        fetched = sum(client.gets.values())
+        assert fetched == 6  # 3 in the cycle, 3 in a round that failed once; then it waits
+        del client.fail_get[job_id(5)]
+        gate.open()
+        await gate.parked()
+        assert all(v.detail_at is not None for v in poller.snapshot.jobs.values())
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
