@@ -2,6 +2,7 @@
 
     python bench/bench_api_economy.py                 # 1,000 jobs, 20 running, 60 cycles
     python bench/bench_api_economy.py --jobs 10000 --running 50 --cycles 30
+    python bench/bench_api_economy.py --stalled       # the 20 live jobs never move: back-off
 
 The emulator (``EmulatorServer``, a uvicorn thread on 127.0.0.1) runs on a manual clock that
 the poller shares: each cycle is run with ``Poller.cycle()`` and the clock then advances by the
@@ -28,6 +29,7 @@ import httpx
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.core.poller import Poller
+from bulktui.core.snapshot import Snapshot
 from bulktui.emulator import EmulatorServer, Engine, ManualClock
 from bulktui.emulator.seeding import seed_jobs
 
@@ -35,7 +37,7 @@ INTERVAL = 5.0
 LISTS = ("GET /services/data/v{v}/jobs/ingest", "GET /services/data/v{v}/jobs/query")
 
 
-def seed(engine: Engine, clock: ManualClock, jobs: int, running: int) -> None:
+def seed(engine: Engine, clock: ManualClock, jobs: int, running: int, stalled: bool) -> None:
     others = [engine.add_user(f"user{i}@example.com", f"Loader {i}").id for i in range(5)]
     people = [engine.default_user.id, *others]
     created = clock.now() - timedelta(hours=3)
@@ -66,6 +68,8 @@ def seed(engine: Engine, clock: ManualClock, jobs: int, running: int) -> None:
         job = engine.create_job(
             user, {"operation": "insert", "object": "Account", "contentType": "CSV"}, "64.0"
         )
+        if stalled:
+            continue  # Open, no batches: can change, never does (back-off at work)
         job.records_per_second = 1.0  # 500 s per batch: moving for the whole run
         for _ in range(8):
             engine.add_batch(job, user, body, "text/csv")
@@ -80,15 +84,39 @@ async def stats(control: httpx.AsyncClient) -> dict[str, int]:
     return routes
 
 
+async def launch(client: BulkClient, clock: ManualClock, jobs: int) -> tuple[float, float]:
+    done = asyncio.Event()
+    marks: dict[str, float] = {}
+    began = time.perf_counter()
+
+    def seen(snapshot: Snapshot) -> None:
+        if len(snapshot.jobs) >= jobs and "rows" not in marks:
+            marks["rows"] = time.perf_counter() - began
+        if len(snapshot.jobs) >= jobs and all(
+            v.detail_at is not None for v in snapshot.jobs.values()
+        ):
+            marks["counts"] = time.perf_counter() - began
+            done.set()
+
+    poller = Poller(client, clock=clock, interval=INTERVAL, on_snapshot=seen)
+    task = asyncio.create_task(poller.run())
+    try:
+        await asyncio.wait_for(done.wait(), 120)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    return marks["rows"], marks["counts"]
+
+
 def total(a: dict[str, int], b: dict[str, int], keys: tuple[str, ...] | None = None) -> int:
     names = keys if keys is not None else tuple(set(a) | set(b))
     return sum(b.get(k, 0) - a.get(k, 0) for k in names)
 
 
-async def run(jobs: int, running: int, cycles: int) -> int:
+async def run(jobs: int, running: int, cycles: int, stalled: bool) -> int:
     clock = ManualClock()
     engine = Engine(clock=clock)
-    seed(engine, clock, jobs, running)
+    seed(engine, clock, jobs, running, stalled)
     server = EmulatorServer(engine).start()
     try:
         connection = Connection(server.url, engine.issue_session())
@@ -96,6 +124,10 @@ async def run(jobs: int, running: int, cycles: int) -> int:
             BulkClient(connection) as client,
             httpx.AsyncClient(base_url=server.url) as control,
         ):
+            # Launch as the console does (run loop): time to the first table, and to every
+            # job's counts (filled in rounds between cycles). Real time; the clock stands still.
+            first_rows, all_counts = await launch(client, clock, jobs)
+
             poller = Poller(client, clock=clock, interval=INTERVAL)
             start = await stats(control)
 
@@ -137,10 +169,15 @@ async def run(jobs: int, running: int, cycles: int) -> int:
     bound = sum(bounds) / cycles
     ratio = mean / naive
     over_bound = sum(1 for n, b in zip(per_cycle, bounds, strict=True) if n > b)
-    print(f"emulator {server.url}: {jobs:,} jobs, {running} running, interval {INTERVAL:g} s")
+    kind = "stalled Open" if stalled else "running"
+    print(f"emulator {server.url}: {jobs:,} jobs, {running} {kind}, interval {INTERVAL:g} s")
     print(
         f"warm-up      {warm_cycles} cycles, {total(start, warmed):,} requests "
         f"(each job's counts once), {warm_wall:.2f} s wall"
+    )
+    print(
+        f"launch       first table ({jobs:,} rows) after {first_rows:.2f} s, "
+        f"every job's counts after {all_counts:.2f} s (run loop, loopback)"
     )
     print(f"steady state {cycles} cycles, {steady:,} requests, {steady_wall:.2f} s wall")
     print(f"  requests per cycle      {mean:.1f}  (min {min(per_cycle)}, max {max(per_cycle)})")
@@ -160,8 +197,11 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--running", type=int, default=20)
     parser.add_argument("--cycles", type=int, default=60)
+    parser.add_argument(
+        "--stalled", action="store_true", help="the live jobs are Open and never move"
+    )
     args = parser.parse_args()
-    return asyncio.run(run(args.jobs, args.running, args.cycles))
+    return asyncio.run(run(args.jobs, args.running, args.cycles, args.stalled))
 
 
 if __name__ == "__main__":
