@@ -30,7 +30,7 @@ from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.core.poller import Poller
 from bulktui.core.snapshot import Snapshot
-from bulktui.emulator import EmulatorServer, Engine, ManualClock
+from bulktui.emulator import EmulatorServer, Engine, EngineConfig, ManualClock
 from bulktui.emulator.seeding import seed_jobs
 
 INTERVAL = 5.0
@@ -115,7 +115,8 @@ def total(a: dict[str, int], b: dict[str, int], keys: tuple[str, ...] | None = N
 
 async def run(jobs: int, running: int, cycles: int, stalled: bool) -> int:
     clock = ManualClock()
-    engine = Engine(clock=clock)
+    # Seeded batches count against the rolling batch allocation: lift it for big orgs.
+    engine = Engine(clock=clock, config=EngineConfig(daily_batch_limit=10 * jobs + 1000))
     seed(engine, clock, jobs, running, stalled)
     server = EmulatorServer(engine).start()
     try:

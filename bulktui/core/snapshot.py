@@ -29,7 +29,9 @@ class JobView:
     job: JobInfo  # the fullest JobInfo known: a 1.0 GET if we made one, else the list row
     purged: bool = False  # vanished from the job list: Salesforce purged it
     throughput: float | None = None  # records/s between the last two observations
-    detail_at: datetime | None = None  # when ``job`` last came from a full GET
+    # When a full GET (or an action's answer) last changed ``job``; None: list row only.
+    # Unchanged re-reads do not move it, so an idle org publishes nothing.
+    detail_at: datetime | None = None
 
     @property
     def id(self) -> str:
