@@ -32,9 +32,12 @@ class Org:
     def bearer(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    async def tick(self, seconds: float) -> None:
+    async def tick(self, seconds: float, *, renew: bool = True) -> None:
+        """Move time on; a long tick also logs in again, as sessions last two hours."""
         self.clock.advance(seconds)
         self.engine.advance()
+        if renew and seconds >= 3600:
+            self.token = self.engine.issue_session()
 
     async def create_job(self, **fields: str) -> JobInfo:
         r = await self.http.post(

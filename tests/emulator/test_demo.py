@@ -1,0 +1,110 @@
+"""The demo org: believable, complete, alive, and deterministic under a manual clock."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from bulktui.api.enums import BatchState, JobState
+from bulktui.emulator import Engine, ManualClock
+from bulktui.emulator.demo import seed_demo
+
+
+@pytest.fixture(scope="module")
+def demo() -> tuple[Engine, ManualClock]:
+    clock = ManualClock()
+    engine = Engine(clock)
+    seed_demo(engine, random.Random(7))
+    return engine, clock
+
+
+def _snapshot(engine: Engine) -> list[tuple[str, str, str, int, int]]:
+    out = []
+    for job in engine.jobs.values():
+        info = engine.job_info(job)
+        out.append(
+            (
+                job.object_name,
+                job.operation.value,
+                job.state.value,
+                info.number_records_processed or 0,
+                info.number_records_failed or 0,
+            )
+        )
+    return out
+
+
+def test_a_week_of_jobs_from_several_users(demo: tuple[Engine, ManualClock]) -> None:
+    engine, _ = demo
+    jobs = list(engine.jobs.values())
+    assert 35 <= len(jobs) <= 45
+    now = engine.now()
+    assert min(j.created for j in jobs) < now - timedelta(days=6)
+    assert len({j.created_by for j in jobs}) >= 5
+    assert all(engine.users[j.created_by].name for j in jobs)
+    assert len({j.object_name for j in jobs}) >= 10
+    assert {j.operation.value for j in jobs} >= {
+        "insert",
+        "update",
+        "upsert",
+        "delete",
+        "hardDelete",
+        "query",
+        "queryAll",
+    }
+    assert {j.state for j in jobs} == {
+        JobState.OPEN,
+        JobState.CLOSED,
+        JobState.ABORTED,
+        JobState.FAILED,
+    }
+    assert {b.state for b in engine.batches.values()} == set(BatchState)
+    messages = {b.state_message for b in engine.batches.values() if b.state_message}
+    assert all(m.startswith("InvalidBatch : ") for m in messages) and len(messages) >= 3
+
+
+def test_deterministic() -> None:
+    def build() -> list[tuple[str, str, str, int, int]]:
+        engine = Engine(ManualClock())
+        seed_demo(engine, random.Random(7))
+        return _snapshot(engine)
+
+    assert build() == build()
+
+
+def test_it_moves_and_new_jobs_arrive(demo: tuple[Engine, ManualClock]) -> None:
+    engine, clock = demo
+    running = [
+        j for j in engine.jobs.values() if any(b.state is BatchState.IN_PROGRESS for b in j.batches)
+    ]
+    assert len(running) >= 3
+    before = {j.id: engine.job_info(j).number_records_processed for j in running}
+    climbing = next(j for j in running if j.object_name == "Invoice__c")
+    rate_before = _failure_rate(engine, climbing.id)
+    count = len(engine.jobs)
+    clock.advance(180)
+    engine.advance()
+    assert all((engine.job_info(j).number_records_processed or 0) > before[j.id] for j in running)
+    assert 180 // 40 <= len(engine.jobs) - count <= 180 // 20 + 1
+    clock.advance(400)
+    engine.advance()
+    assert _failure_rate(engine, climbing.id) > rate_before
+
+
+def _failure_rate(engine: Engine, job_id: str) -> float:
+    info = engine.job_info(engine.jobs[job_id])
+    return (info.number_records_failed or 0) / max(1, info.number_records_processed or 0)
+
+
+def test_a_job_left_open_days_ago(demo: tuple[Engine, ManualClock]) -> None:
+    engine, _ = demo
+    old_open = [
+        j
+        for j in engine.jobs.values()
+        if j.state is JobState.OPEN and (engine.now() - j.created).days >= 2
+    ]
+    assert old_open
+    assert Counter(b.state for b in old_open[0].batches) == {BatchState.COMPLETED: 2}
