@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
 
 from bulktui.emulator.control import ControlRoutes
 from bulktui.emulator.engine import Engine
@@ -11,16 +12,18 @@ from bulktui.emulator.faults import FaultInjector, FaultMiddleware, FaultSpec
 from bulktui.emulator.logins import LoginRoutes
 from bulktui.emulator.routes_bulk import BulkRoutes
 from bulktui.emulator.routes_data import DataRoutes
+from bulktui.emulator.routes_fallback import FallbackRoutes
 
 
 def create_app(engine: Engine, faults: FaultSpec | None = None) -> Starlette:
     injector = FaultInjector(faults)
-    routes = [
+    routes: list[BaseRoute] = [
         *BulkRoutes(engine).routes(),
         *DataRoutes(engine).routes(),
         *LoginRoutes(engine).routes(),
         *ControlRoutes(engine, injector).routes(),
     ]
+    routes += FallbackRoutes(engine, list(routes)).routes()
     app = Starlette(
         routes=routes,
         middleware=[Middleware(FaultMiddleware, engine=engine, injector=injector)],

@@ -234,3 +234,16 @@ async def test_bad_session_is_400_invalid_session_id(org: Org) -> None:
         wire.parse_error(400, r.content, "application/xml").server_message
         == "Unable to find session id"
     )
+
+
+async def test_unknown_paths_answer_in_the_api_s_own_words(org: Org) -> None:
+    r = await org.http.get(f"/services/async/{V}/jobs", headers=org.h)
+    err = wire.parse_error(r.status_code, r.content, r.headers["content-type"])
+    assert (r.status_code, err.code) == (400, "InvalidOperation")
+    r = await org.http.delete(f"/services/async/{V}/job/x/batch", headers=org.h)
+    assert r.status_code == 405 and r.headers["allow"] == "GET, POST"
+    r = await org.http.get(f"/services/data/v{V}/sobjects", headers=org.bearer)
+    assert r.status_code == 404 and r.json()[0]["errorCode"] == "NOT_FOUND"
+    assert "sforce-limit-info" in r.headers
+    r = await org.http.post(f"/services/data/v{V}/jobs/ingest", headers=org.bearer)
+    assert r.status_code == 405
