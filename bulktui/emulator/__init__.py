@@ -5,6 +5,7 @@ No Textual here."""
 from bulktui.emulator.app import create_app
 from bulktui.emulator.clock import Clock, ManualClock, SystemClock
 from bulktui.emulator.config import EngineConfig, LoginConfig
+from bulktui.emulator.demo import seed_demo
 from bulktui.emulator.engine import Engine, UserInfo
 from bulktui.emulator.faults import FaultSpec
 from bulktui.emulator.server import EmulatorServer
@@ -22,4 +23,5 @@ __all__ = [
     "SystemClock",
     "UserInfo",
     "create_app",
+    "seed_demo",
 ]

@@ -29,7 +29,7 @@ from bulktui.emulator.engine import Engine, UserInfo
 from bulktui.emulator.responses import json_value, oauth_error, raw
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-JWT_MAX_AHEAD = 300  # Salesforce wants exp at most ~3 minutes ahead; allow some skew
+JWT_MAX_AHEAD = 190  # Salesforce wants exp at most 3 minutes ahead; 10 s of clock skew
 INVALID_LOGIN = "Invalid username, password, security token; or user locked out."
 MUST_USE_TOKEN = (
     "Invalid username, password, security token; or user locked out. Are you at a new "

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bulktui.api import ids
 from bulktui.emulator.objects import ObjectDef, find_object
 from bulktui.emulator.store import Record
 
@@ -197,6 +198,10 @@ class _Parser:
 
     def comparison(self) -> Callable[[Record], bool]:
         name = self.field(self.take("word"))
+        assert self.obj is not None
+        f = self.obj.field(name)
+        # Id filters take 15- or 18-character ids alike, as SOQL does.
+        is_id = f is not None and f.kind in ("id", "reference")
         negate = self.keyword("NOT")
         if self.keyword("IN"):
             if not self.op("("):
@@ -206,6 +211,8 @@ class _Parser:
                 values.append(self.value())
             if not self.op(")"):
                 self.unexpected()
+            if is_id:
+                values = [_id18(v) for v in values]
             folded = {_fold(v) for v in values}
             return lambda r: (_fold(r.get(name)) in folded) != negate
         if negate:
@@ -218,7 +225,14 @@ class _Parser:
             self.unexpected()
         assert tok is not None
         self.i += 1
-        return _compare(name, tok[1], self.value())
+        value = self.value()
+        return _compare(name, tok[1], _id18(value) if is_id else value)
+
+
+def _id18(value: Any) -> Any:
+    if isinstance(value, str) and ids.is_valid(value):
+        return ids.to18(value)
+    return value
 
 
 def _fold(value: Any) -> Any:

@@ -139,7 +139,10 @@ async def test_session_expiry_on_both_apis(org: Org) -> None:
 async def test_rest_query_for_user_names(org: Org) -> None:
     other = org.engine.add_user("chen@bulktui.example", "Chen Wei")
     me = org.engine.default_user
-    soql = f"SELECT Id, Name FROM User WHERE Id IN ('{me.id}', '{other.id}', '005000000000000AAA')"
+    soql = (
+        f"SELECT Id, Name FROM User WHERE Id IN ('{me.id}', '{other.id[:15]}', "
+        "'005000000000000AAA')"
+    )
     r = await org.http.get(f"/services/data/v{V}/query", params={"q": soql}, headers=org.bearer)
     data = r.json()
     assert data["totalSize"] == 2 and data["done"] is True
