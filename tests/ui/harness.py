@@ -14,7 +14,7 @@ import httpx
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.retry import RetryPolicy
-from bulktui.emulator import Engine, ManualClock, create_app
+from bulktui.emulator import Engine, EngineConfig, ManualClock, create_app
 from bulktui.emulator.seeding import seed_jobs
 from bulktui.ui.app import ConsoleApp
 from bulktui.ui.backend import LiveBackend
@@ -34,11 +34,14 @@ class SwitchableTransport(httpx.AsyncBaseTransport):
         self.inner = httpx.ASGITransport(app=app)
         self.down = False
         self.requests = 0
+        self.hold_posts: asyncio.Event | None = None  # while set to an unset Event, POSTs wait
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
         if self.down:
             raise httpx.ConnectError("connection refused (test)", request=request)
+        if self.hold_posts is not None and request.method == "POST":
+            await self.hold_posts.wait()
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -68,7 +71,7 @@ def build(
     theme: str | None = None,
 ) -> Harness:
     clock = ManualClock(T0)
-    engine = Engine(clock)
+    engine = Engine(clock, EngineConfig(session_seconds=10**8))
     specs = seed(engine) if callable(seed) else seed
     made = seed_jobs(engine, list(specs)) if specs else []
     asgi = create_app(engine)
@@ -128,3 +131,22 @@ async def refresh(pilot: Any, h: Harness) -> None:
 def screen_text(app: ConsoleApp) -> str:
     """The plain text of the top screen, line by line, as the terminal shows it."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def job_where(h: Harness, *, state: str | None = None, obj: str | None = None) -> str:
+    """The id of the newest job in the emulator matching the given state / object."""
+    found = [
+        j
+        for j in h.engine.jobs.values()
+        if (state is None or j.state.value == state) and (obj is None or j.object_name == obj)
+    ]
+    assert found, f"no job with state={state} object={obj}"
+    return max(found, key=lambda j: j.created).id
+
+
+def row_text(h: Harness, job_id: str) -> str:
+    """The rendered line of one job in the table (it must be on screen)."""
+    table = h.app.main.table  # type: ignore[union-attr]
+    index = table.order.index(job_id)
+    y = index - round(table.scroll_y) + 1
+    return table.render_line(y).text

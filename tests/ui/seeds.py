@@ -110,6 +110,7 @@ def hostile_org(engine: Engine) -> list[dict[str, Any]]:
             "object": "Account",
             "operation": "insert",
             "state": "Closed",
+            "contentType": "JSON",  # XML cannot carry ESC at all; JSON brings it intact
             "createdDate": at(3),
             "createdById": mallory.id,
             "batches": [

@@ -57,6 +57,7 @@ LABELS: dict[str, str] = {
     "retries": "Retries (2.0)",
     "errorMessage": "Error message",
 }
+SIDE_BY_SIDE_WIDTH = 170  # narrower: fields above batches
 _MILLIS = {"totalProcessingTime", "apiActiveProcessingTime", "apexProcessingTime"}
 
 
@@ -89,13 +90,14 @@ def fields_table(
 ) -> Table:
     job = view.job
     table = Table.grid(padding=(0, 1))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
-    table.add_column(style="dim", no_wrap=True)
+    table.add_column(style="bold", no_wrap=True, overflow="ellipsis", max_width=26)
+    table.add_column(overflow="fold", min_width=32)
+    table.add_column(style="dim", no_wrap=True, overflow="ellipsis", max_width=34)
+    for label, value, note in derived_values(view, batches, now, threshold):
+        table.add_row(Text(label), Text(value), Text(note))
+    table.add_row(Text(""), Text(""), Text(""))
     for f in JOB_FIELDS:
         value = getattr(job, f.attr)
-        if value is None and f.wire not in LABELS:
-            continue
         table.add_row(
             Text(LABELS.get(f.wire, f.wire)),
             Text(field_value(f.wire, value, names)),
@@ -103,9 +105,6 @@ def fields_table(
         )
     for key, value in job.extra.items():
         table.add_row(Text(fmt.safe(key)), Text(fmt.safe(value)), Text(fmt.safe(key)))
-    table.add_row(Text(""), Text(""), Text(""))
-    for label, value, note in derived_values(view, batches, now, threshold):
-        table.add_row(Text(label), Text(value), Text(note))
     return table
 
 
@@ -124,17 +123,16 @@ def derived_values(
         )
     )
     out.append(
-        ("Throughput now", fmt.rate(view.throughput), "derived: between the last two polls")
+        ("Throughput now", fmt.rate(view.throughput), "derived: last two polls")
     )
-    out.append(
-        ("Average throughput", fmt.rate(fmt.average_throughput(job, now)), "derived: over elapsed")
-    )
+    average = fmt.rate(fmt.average_throughput(job, now))
+    out.append(("Average throughput", average, "derived: processed / elapsed"))
     _failed, flagged = fmt.failed_cell(view, threshold)
     out.append(
         (
             "Failure rate",
             fmt.percent(view.failure_rate) + (" (over threshold)" if flagged else ""),
-            f"derived: failed / processed; flag over {fmt.percent(threshold)}",
+            f"derived: failed / processed, flag >{fmt.percent(threshold)}",
         )
     )
     purge = fmt.purge_time(job, batches)
@@ -148,7 +146,7 @@ def derived_values(
         value = f"{fmt.timestamp(when)} (up to 24 h later)"
         if not finished:
             value = f"not before {fmt.timestamp(when)}, once finished"
-        out.append(("Purge", value, f"derived: 7 days after the {basis}"))
+        out.append(("Purge", value, f"derived: {basis} + 7 days"))
     return out
 
 
@@ -157,10 +155,10 @@ BATCH_COLUMNS = (
     ("state", "state", 14),
     ("processed", "processed", 10),
     ("failed", "failed", 8),
-    ("created", "created", 9),
-    ("modified", "last change", 11),
-    ("time", "proc time", 9),
-    ("message", "stateMessage", 40),
+    ("message", "stateMessage", 26),
+    ("created", "created", 8),
+    ("modified", "changed", 8),
+    ("time", "took", 7),
 )
 
 
@@ -174,10 +172,10 @@ def batch_cells(batch: BatchInfo) -> list[Text]:
         Text(fmt.batch_state(batch)),
         Text(fmt.count(batch.number_records_processed), justify="right"),
         Text(fmt.count(batch.number_records_failed), justify="right"),
+        Text(fmt.safe(batch.state_message)),
         Text(clock(batch.created_date)),
         Text(clock(batch.system_modstamp)),
         Text(fmt.DASH if proc is None else fmt.duration(proc / 1000), justify="right"),
-        Text(fmt.safe(batch.state_message)),
     ]
 
 
@@ -234,6 +232,7 @@ class JobDetailScreen(Screen[None]):
                 for key, title, width in BATCH_COLUMNS:
                     table.add_column(title, key=key, width=width)
                 yield table
+                yield QuietStatic(id="batch-message")
         yield QuietStatic(id="detail-status")
         yield Footer()
 
@@ -246,7 +245,7 @@ class JobDetailScreen(Screen[None]):
 
     def on_resize(self) -> None:
         body = self.query_one("#detail-body")
-        body.set_class(self.size.width < 130, "-stacked")
+        body.set_class(self.size.width < SIDE_BY_SIDE_WIDTH, "-stacked")
 
     # ------------------------------------------------------------------ data
 
@@ -314,6 +313,7 @@ class JobDetailScreen(Screen[None]):
                         table.update_cell(batch.id, column, new)
             else:
                 table.add_row(*cells, key=batch.id)
+        self._show_batch_message()
 
     @property
     def batches(self) -> tuple[BatchInfo, ...] | None:
@@ -340,6 +340,19 @@ class JobDetailScreen(Screen[None]):
     def show_status(self, text: Text) -> None:
         if self.is_mounted:
             self.query_one("#detail-status", QuietStatic).show(text)
+
+    @on(DataTable.RowHighlighted, "#batches")
+    def _batch_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_batch_message()
+
+    def _show_batch_message(self) -> None:
+        batch = self.selected_batch()
+        line = Text()
+        if batch is not None:
+            line.append(f"{fmt.safe(batch.id)} stateMessage: ", style="dim")
+            line.append(fmt.safe(batch.state_message) or fmt.DASH)
+        self.query_one("#batch-message", QuietStatic).show(line)
 
     @on(DataTable.RowSelected, "#batches")
     def _batch_chosen(self, event: DataTable.RowSelected) -> None:

@@ -39,18 +39,19 @@ class Column:
     width: int  # preferred
     min_width: int
     align: Align = "left"
+    short: str = ""  # title when the column is narrower than ``title``
 
 
 # In the order they are kept when the terminal is narrow (first = kept longest).
 COLUMNS: tuple[Column, ...] = (
     Column("id", "job id", 18, 18),
-    Column("objop", "object operation", 22, 12),
+    Column("objop", "object operation", 22, 12, short="object op"),
     Column("state", "state", 12, 11),
     Column("failed", "failed", 13, 10, "right"),
     Column("processed", "processed", 11, 9, "right"),
-    Column("created", "created", 8, 4, "right"),
+    Column("created", "created", 8, 4, "right", short="age"),
     Column("batches", "batches", 9, 7, "right"),
-    Column("created_by", "created by", 14, 10),
+    Column("created_by", "created by", 14, 10, short="by"),
     Column("throughput", "rec/s", 8, 7, "right"),
 )
 # The order they appear on screen, left to right.
@@ -171,7 +172,6 @@ class _Row:
     pending: str | None
     name: str
     cells: dict[str, Text]
-    search: str  # lower-case text the filter matches against
     live: bool
     flagged: bool
 
@@ -231,6 +231,7 @@ class JobTable(ScrollView, can_focus=True):
         self._names: Mapping[str, str] = {}
         self._pending: dict[str, str] = {}
         self._rows: dict[str, _Row] = {}
+        self._search: dict[str, tuple[JobView, str | None, str]] = {}
         self._order: list[str] = []
         self._index: dict[str, int] = {}
         self.cursor_id: str | None = None
@@ -293,12 +294,14 @@ class JobTable(ScrollView, can_focus=True):
         for job_id in list(self._rows):
             if job_id not in views:
                 del self._rows[job_id]
+        if names_changed:
+            self._search.clear()
         for job_id in changed:
             self._rows.pop(job_id, None)
         if not reorder and (self.filter_text or self.only_user):
             # a changed row may start or stop matching the filter
             for job_id in changed:
-                if self._matches(self._row(job_id)) != (job_id in self._index):
+                if self._matches(job_id) != (job_id in self._index):
                     reorder = True
                     break
         if reorder:
@@ -339,14 +342,35 @@ class JobTable(ScrollView, can_focus=True):
             "failed": Text(failed),
             "throughput": Text(fmt.rate(view.throughput) if fmt.is_live(view) else fmt.DASH),
         }
-        search = " ".join((view.id, objop, state, name, job.created_by_id or "")).lower()
-        return _Row(view, pending, name, cells, search, fmt.is_live(view), flagged)
+        return _Row(view, pending, name, cells, fmt.is_live(view), flagged)
 
-    def _matches(self, row: _Row) -> bool:
-        if self.only_user and row.view.job.created_by_id != self.only_user:
+    def _search_text(self, job_id: str) -> str:
+        """Lower-case text the filter matches: id, object, operation, state, user."""
+        view = self._views[job_id]
+        cached = self._search.get(job_id)
+        pending = self._pending.get(job_id)
+        if cached is not None and cached[0] is view and cached[1] == pending:
+            return cached[2]
+        job = view.job
+        text = " ".join(
+            (
+                view.id,
+                str(job.object or ""),
+                str(job.operation or ""),
+                fmt.job_state(view, pending),
+                self._names.get(job.created_by_id or "", ""),
+                job.created_by_id or "",
+            )
+        ).lower()
+        self._search[job_id] = (view, pending, text)
+        return text
+
+    def _matches(self, job_id: str) -> bool:
+        if self.only_user and self._views[job_id].job.created_by_id != self.only_user:
             return False
         if self.filter_text:
-            return all(word in row.search for word in self.filter_text.lower().split())
+            text = self._search_text(job_id)
+            return all(word in text for word in self.filter_text.lower().split())
         return True
 
     def _rebuild_order(self) -> None:
@@ -355,7 +379,7 @@ class JobTable(ScrollView, can_focus=True):
         old_index = self._index.get(self.cursor_id) if self.cursor_id else None
         screen_row = None if old_index is None else old_index - round(self.scroll_y)
         filtering = bool(self.filter_text or self.only_user)
-        ids = [k for k in self._views if not filtering or self._matches(self._row(k))]
+        ids = [k for k in self._views if not filtering or self._matches(k)]
         fn = spec.fn
         ids.sort(
             key=lambda k: fn(self._views[k], names),
@@ -543,9 +567,11 @@ class JobTable(ScrollView, can_focus=True):
         descending = spec.natural_reverse != self.sort_reversed
         line = Text(style=style, no_wrap=True, overflow="ellipsis")
         for i, (column, w) in enumerate(columns):
+            arrow = ("↓" if descending else "↑") if column.key == self.sort_key else ""
             title = column.title
-            if column.key == self.sort_key:
-                title = f"{title}{'↓' if descending else '↑'}"
+            if len(title) + len(arrow) > w and column.short:
+                title = column.short
+            title += arrow
             if i:
                 line.append(" ")
             line.append_text(_fit(Text(title), w, column.align))
