@@ -70,6 +70,9 @@ class Profile:
     key_file: str | None = None  # jwt: path of the PEM private key (or the key is in the keyring)
     target_org: str | None = None  # sf: the CLI alias or username
     keyring: KeyringChoice = KeyringChoice.SYSTEM
+    # The OS keyring backend the secrets were written to (module.Class), so later runs load it
+    # directly instead of probing every backend (~0.2 s). Only OS backends are ever recorded.
+    keyring_backend: str | None = None
     ca_file: str | None = None
 
     @property

@@ -38,16 +38,26 @@ class Prompter:
         from_stdin: bool = False,
         stdin: TextIO | None = None,
         stderr: TextIO | None = None,
-        ask: Callable[[str], str] = getpass.getpass,
+        ask: Callable[[str], str] | None = None,
         terminal: Callable[[], bool] | None = None,
         environ: dict[str, str] | None = None,
+        no_terminal_hint: str = "pipe it in with --secret-stdin",
     ) -> None:
+        self.no_terminal_hint = no_terminal_hint
         self.from_stdin = from_stdin
         self._stdin = stdin
         self._stderr = stderr
-        self._ask = ask
+        self._ask_fn = ask
         self._terminal = terminal or (lambda: has_terminal())
         self._environ = environ if environ is not None else os.environ
+
+    def _ask(self, prompt: str) -> str:
+        try:
+            if self._ask_fn is not None:
+                return self._ask_fn(prompt)
+            return getpass.getpass(prompt)
+        except EOFError:
+            raise AuthInputError("the terminal gave no input") from None
 
     @property
     def stdin(self) -> TextIO:
@@ -66,9 +76,7 @@ class Prompter:
             value = line.rstrip("\r\n")
         else:
             if not self._terminal():
-                raise AuthInputError(
-                    f"no terminal to ask for the {label}: pipe it in with --secret-stdin"
-                )
+                raise AuthInputError(f"no terminal to ask for the {label}: {self.no_terminal_hint}")
             hint = " (Enter if none)" if optional else ""
             value = self._ask(f"{label[0].upper()}{label[1:]}{hint}: ")
         if not value and not optional:

@@ -35,6 +35,7 @@ def store_for(profile: Profile, prompter: Prompter, *, command: str | None = Non
         profile.keyring,
         ask_master_password=prompter.master_password,
         command=command or f"bulktui login --profile {profile.name} --method {profile.method}",
+        backend_hint=profile.keyring_backend,
     )
 
 
@@ -63,7 +64,10 @@ def open_profile(
     """The Authenticator of a stored profile (``None``: the default profile)."""
     profiles = profiles or ProfileStore()
     profile = profiles.get(name)
-    prompter = prompter or Prompter()
+    prompter = prompter or Prompter(
+        no_terminal_hint=f"profile {profile.name!r} keeps no secrets (--no-store), so they are "
+        "asked for on every run; run from a terminal"
+    )
     store = store_for(profile, prompter)
     if profile.keyring is KeyringChoice.NONE and profile.method is not Method.SF:
         kinds = tuple(k for k in secret_kinds(profile) if k is not SecretKind.PRIVATE_KEY)

@@ -254,9 +254,11 @@ def open_store(
     *,
     ask_master_password: AskMasterPassword | None = None,
     command: str = "bulktui login ...",
+    backend_hint: str | None = None,
 ) -> SecretStore:
     """The store for a profile's keyring choice. Raises ``KeyringUnavailableError`` (with the
-    three ways out in ``advice``) when the OS keyring is the fail backend."""
+    three ways out in ``advice``) when the OS keyring is the fail backend. ``backend_hint`` is
+    the OS backend recorded in the profile (tried first; never a file backend)."""
     if choice is KeyringChoice.NONE:
         return SecretStore.memory()
     if choice is KeyringChoice.ENCRYPTED_FILE:
@@ -266,7 +268,7 @@ def open_store(
         kr.file_path = str(encrypted_file_path())
         _unlock(kr, ask_master_password)
         return SecretStore(kr, choice)
-    return SecretStore(_system_backend(ask_master_password, command), choice)
+    return SecretStore(_system_backend(ask_master_password, command, backend_hint), choice)
 
 
 def _unlock(kr: Any, ask: AskMasterPassword | None) -> None:
@@ -289,7 +291,29 @@ def _unlock(kr: Any, ask: AskMasterPassword | None) -> None:
         raise KeyringAccessError(f"cannot open {path}: {exc.strerror or exc}") from None
 
 
-def _system_backend(ask: AskMasterPassword | None, command: str) -> Backend:
+def backend_name(backend: object) -> str | None:
+    """``module.Class`` of an OS keyring backend, to record in the profile; None for the
+    others (files, memory), which must never be picked without the user's say-so."""
+    cls = type(backend)
+    if cls.__module__.startswith(_NOT_OS_BACKENDS) or isinstance(backend, MemoryBackend):
+        return None
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _load_hint(hint: str | None) -> Backend | None:
+    if not hint or hint.startswith(_NOT_OS_BACKENDS):
+        return None
+    import keyring.core
+
+    try:
+        return keyring.core.load_keyring(hint)  # type: ignore[no-any-return]
+    except Exception:  # gone, or not viable here (no D-Bus): detect afresh
+        return None
+
+
+def _system_backend(
+    ask: AskMasterPassword | None, command: str, hint: str | None = None
+) -> Backend:
     import keyring.backend
     import keyring.core
     from keyring.backends import fail, null
@@ -314,6 +338,9 @@ def _system_backend(ask: AskMasterPassword | None, command: str) -> Backend:
         if hasattr(type(explicit), "keyring_key"):
             _unlock(explicit, ask)
         return explicit  # type: ignore[no-any-return]
+    hinted = _load_hint(hint)
+    if hinted is not None:
+        return hinted
     candidates = [
         kr
         for kr in keyring.backend.get_all_keyring()

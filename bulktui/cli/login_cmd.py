@@ -44,7 +44,7 @@ from bulktui.auth.profiles import (
 )
 from bulktui.auth.prompt import MASTER_PASSWORD_ENV, Prompter
 from bulktui.auth.runtime import ask_secrets, store_for
-from bulktui.auth.secrets import SecretKind, SecretStore, open_store
+from bulktui.auth.secrets import SecretKind, SecretStore, backend_name, open_store
 from bulktui.cli.common import UsageError
 from bulktui.core.text import one_line
 
@@ -339,6 +339,12 @@ def _login(args: argparse.Namespace) -> int:
                 store.set(name, kind, value)
             elif kind is not SecretKind.ACCESS_TOKEN or not caches_token(profile):
                 store.delete(name, kind)
+    recorded = (
+        backend_name(store.backend)
+        if profile.keyring is KeyringChoice.SYSTEM and profile.method is not Method.SF
+        else None
+    )
+    profile = dataclasses.replace(profile, keyring_backend=recorded)
     profiles.save(profile, make_default=args.make_default)
 
     where = (
@@ -473,7 +479,7 @@ def _secret_status(profile: Profile) -> tuple[dict[str, bool], bool | None, str 
         if profile.keyring is KeyringChoice.ENCRYPTED_FILE:
             store = _encrypted_file_store(profile)
         else:
-            store = open_store(profile.keyring)
+            store = open_store(profile.keyring, backend_hint=profile.keyring_backend)
         present = {k.value: store.has(profile.name, k) for k in secret_kinds(profile)}
         cached = store.has(profile.name, SecretKind.ACCESS_TOKEN)
         if profile.method is Method.SESSION:
@@ -576,7 +582,7 @@ def run_logout(args: argparse.Namespace) -> int:
             if profile.keyring is KeyringChoice.ENCRYPTED_FILE:
                 store = _encrypted_file_store(profile)  # deleting needs no master password
             else:
-                store = open_store(profile.keyring)
+                store = open_store(profile.keyring, backend_hint=profile.keyring_backend)
             removed = store.delete_all(profile.name)
         except KeyringUnavailableError as exc:
             return _keyring_trouble(exc)

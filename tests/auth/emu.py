@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from bulktui.emulator.clock import Clock
 from bulktui.emulator.config import EngineConfig, LoginConfig
 from bulktui.emulator.engine import Engine
 from bulktui.emulator.server import EmulatorServer
@@ -42,9 +43,10 @@ def key_pair() -> tuple[str, str]:
     return private, public
 
 
-def make_engine(**engine_options: object) -> Engine:
+def make_engine(clock: Clock | None = None, **engine_options: object) -> Engine:
     login = LoginConfig(jwt_public_key_pem=key_pair()[1])
-    return Engine(config=EngineConfig(login=login, **engine_options))  # type: ignore[arg-type]
+    config = EngineConfig(login=login, **engine_options)  # type: ignore[arg-type]
+    return Engine(clock=clock, config=config)
 
 
 @dataclass

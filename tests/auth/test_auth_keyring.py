@@ -22,9 +22,9 @@ def test_system_store_uses_the_configured_backend(isolated_home: Path) -> None:
     assert store.has("prod", SecretKind.REFRESH_TOKEN)
     assert not store.has("prod", SecretKind.PASSWORD)
     # One entry per profile and kind, under the service "bulktui".
-    import keyring
+    from keyrings.alt.file import PlaintextKeyring
 
-    assert keyring.get_password(SERVICE, "prod:refresh-token") == "rt-secret-value"
+    assert PlaintextKeyring().get_password(SERVICE, "prod:refresh-token") == "rt-secret-value"
     assert store.delete_all("prod") == [SecretKind.REFRESH_TOKEN]
     assert store.get("prod", SecretKind.REFRESH_TOKEN) is None
     assert not store.delete("prod", SecretKind.REFRESH_TOKEN)

@@ -9,7 +9,6 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 from emu import Emu, grep_tree, key_pair, run_cli, running_emulator
 from fake_sf import FakeSf
@@ -34,6 +33,9 @@ def fast_device_polls(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def entries(profile: str) -> dict[str, str]:
     """This profile's entries in the (file) keyring."""
+    from keyrings.alt.file import PlaintextKeyring
+
+    backend = PlaintextKeyring()  # reads the file under this test's XDG_DATA_HOME
     found = {}
     for kind in (
         "password",
@@ -43,7 +45,7 @@ def entries(profile: str) -> dict[str, str]:
         "private-key",
         "access-token",
     ):
-        value = keyring.get_password(SERVICE, f"{profile}:{kind}")
+        value = backend.get_password(SERVICE, f"{profile}:{kind}")
         if value is not None:
             found[kind] = value
     return found
