@@ -56,6 +56,7 @@ class Authenticator:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         retry_after_failure: float = RETRY_AFTER_FAILURE,
+        fast_sf: bool = True,
     ) -> None:
         self.profile = profile
         self.store = store
@@ -66,6 +67,7 @@ class Authenticator:
         self.clock = clock
         self.wall_clock = wall_clock
         self.retry_after_failure = retry_after_failure
+        self.fast_sf = fast_sf  # False: ask `sf org display` every time (login, --check)
         self.current: Connection | None = None
         self.last_fresh: Fresh | None = None
         self.logins = 0  # fresh tokens obtained by this object (tests and figures count these)
@@ -178,6 +180,7 @@ class Authenticator:
                 secret=lambda kind: self.store.aget(self.profile.name, kind),
                 wall_clock=self.wall_clock,
                 sf=self.sf_runner,
+                known_instance_url=self.profile.instance_url if self.fast_sf else None,
             )
             fresh = await methods.fresh_token(ctx)
         self.logins += 1

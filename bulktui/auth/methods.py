@@ -138,6 +138,7 @@ class MethodContext:
     secret: SecretGetter
     wall_clock: Callable[[], float]
     sf: SfRunner = field(default=run_sf)
+    known_instance_url: str | None = None  # sf: skip `org display` when this is known
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +158,7 @@ async def fresh_token(ctx: MethodContext) -> Fresh:
     profile = ctx.profile
     match profile.method:
         case Method.SF:
-            got = await sf_login(profile.target_org or "", ctx.sf)
+            got = await sf_login(profile.target_org or "", ctx.sf, ctx.known_instance_url)
             return Fresh(Token(got.access_token, got.instance_url), got.username, got.api_version)
         case Method.JWT:
             return Fresh(await _jwt(ctx))

@@ -104,8 +104,25 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-async def sf_login(alias: str, run: SfRunner = run_sf) -> SfLogin:
-    """The CLI's current token for ``alias``: show-access-token, else org display's token."""
+async def sf_login(
+    alias: str, run: SfRunner = run_sf, known_instance_url: str | None = None
+) -> SfLogin:
+    """The CLI's current token for ``alias``: show-access-token, else org display's token.
+
+    With the instance URL already known (a stored profile), a current CLI needs one run
+    (show-access-token, ~1 s of Node start-up) instead of two; an older one falls back."""
+    show = ["org", "auth", "show-access-token", "--target-org", alias]
+    token: str | None = None
+    problem = ""
+    tried_show = False
+    if known_instance_url:
+        tried_show = True
+        try:
+            token = _str((await run(show)).get("accessToken"))
+        except SfCliError as exc:  # an older CLI has no such command
+            problem = str(exc)
+        if token and not token.startswith(REDACTED_PREFIX):
+            return SfLogin(token, known_instance_url.rstrip("/"), None, None)
     try:
         display = await run(["org", "display", "--target-org", alias])
     except SfCliError as exc:
@@ -116,13 +133,11 @@ async def sf_login(alias: str, run: SfRunner = run_sf) -> SfLogin:
     if instance is None:
         raise SfCliError(f"`sf org display --target-org {alias}` gave no instanceUrl")
     status = _str(display.get("connectedStatus"))
-    token: str | None = None
-    problem = ""
-    try:
-        shown = await run(["org", "auth", "show-access-token", "--target-org", alias])
-        token = _str(shown.get("accessToken"))
-    except SfCliError as exc:  # an older CLI has no such command
-        problem = str(exc)
+    if not tried_show:
+        try:
+            token = _str((await run(show)).get("accessToken"))
+        except SfCliError as exc:  # an older CLI has no such command
+            problem = str(exc)
     if token is None or token.startswith(REDACTED_PREFIX):
         legacy = _str(display.get("accessToken"))
         token = legacy if legacy and not legacy.startswith(REDACTED_PREFIX) else None

@@ -62,9 +62,9 @@ def resolve_connection(args: argparse.Namespace) -> tuple[Connection, ReauthHook
     url = getattr(args, "instance_url", None)
     session_id = getattr(args, "session_id", None)
     # -- stored login profiles (issue 4, bulktui/cli/login_cmd.py): --profile or
-    # BULKTUI_PROFILE wins; with neither a profile nor a session, the default profile if any.
+    # BULKTUI_PROFILE wins; with neither a profile, a URL nor a session, the default profile.
     explicit = bool(getattr(args, "profile", None))
-    if explicit or not url or not session_id:
+    if explicit or not (url or session_id):
         from bulktui.cli.login_cmd import resolve_profile
 
         resolved = resolve_profile(args, explicit=explicit)

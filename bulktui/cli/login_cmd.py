@@ -315,7 +315,7 @@ def _login(args: argparse.Namespace) -> int:
         scratch.set(name, SecretKind.PRIVATE_KEY, pem)
         profile = dataclasses.replace(profile, key_file=None)
 
-    auth = Authenticator(profile, scratch)
+    auth = Authenticator(profile, scratch, fast_sf=False)
     connection, identity = asyncio.run(_prove(profile, auth, scratch, device=args.device))
 
     username = profile.username or _user_of(identity)
@@ -437,6 +437,7 @@ def _check(args: argparse.Namespace) -> int:
         store,
         api_version=getattr(args, "api_version", None),
         ca_file=getattr(args, "ca_bundle", None),
+        fast_sf=False,
     )
     connection, identity, source = asyncio.run(_check_async(auth))
     user = _user_of(identity) or profile.username or "?"

@@ -44,7 +44,7 @@ def key_pair() -> tuple[str, str]:
 
 
 def make_engine(clock: Clock | None = None, **engine_options: object) -> Engine:
-    login = LoginConfig(jwt_public_key_pem=key_pair()[1])
+    login = LoginConfig(jwt_public_key_pem=key_pair()[1], require_security_token=True)
     config = EngineConfig(login=login, **engine_options)  # type: ignore[arg-type]
     return Engine(clock=clock, config=config)
 

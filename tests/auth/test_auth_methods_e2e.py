@@ -324,6 +324,62 @@ def test_sf_cli(
     assert run_cli("jobs", "--profile", "dev").code == 0
     display = "org display --target-org dev"
     show = "org auth show-access-token --target-org dev"
-    assert sf.calls() == [display, show] * 2  # each run asks sf again; an old sf fails `show`
+    # login asks both; later runs know the instance URL: a current CLI needs `show` only,
+    # an older one fails it and falls back to display's token.
+    later = [show] if cli == "current" else [show, display]
+    assert sf.calls() == [display, show, *later]
     assert grep_tree(isolated_home, [token]) == []
     assert run_cli("logout", "--profile", "dev", "--forget").code == 0
+
+
+def test_update_default_and_listing(emu: Emu, isolated_home: Path) -> None:
+    login = emu.login
+    secrets = [login.password, login.security_token]
+    first = run_cli(
+        "login",
+        "--profile",
+        "a",
+        "--method",
+        "password",
+        "--login-url",
+        emu.url,
+        "--username",
+        login.username,
+        "--secret-stdin",
+        stdin=f"{login.password}\n{login.security_token}\n",
+    )
+    assert first.code == 0, first.err
+    refresh = emu.refresh_token()
+    second = run_cli(
+        "login",
+        "--profile",
+        "b",
+        "--method",
+        "oauth",
+        "--login-url",
+        emu.url,
+        "--client-id",
+        login.client_id,
+        "--default",
+        "--secret-stdin",
+        stdin=f"\n{refresh}\n",
+    )
+    assert second.code == 0, second.err
+    # Updating an existing profile: its method and settings are kept, secrets asked again.
+    again = run_cli("login", "--profile", "a", "--secret-stdin", stdin=secrets[0] + "\n\n")
+    assert again.code == 2 and "LOGIN_MUST_USE_SECURITY_TOKEN" in again.err  # token dropped
+    again = run_cli(
+        "login", "--profile", "a", "--secret-stdin", stdin=f"{secrets[0]}\n{secrets[1]}\n"
+    )
+    assert again.code == 0, again.err
+    listed = run_cli("profiles")
+    assert listed.code == 0
+    lines = listed.out.splitlines()
+    assert lines[0].split() == ["PROFILE", "METHOD", "USER", "INSTANCE", "SECRETS"]
+    assert lines[1].split()[:3] == ["a", "password", login.username]
+    assert lines[2].split()[:3] == ["*", "b", "oauth"]  # --default moved the default
+    assert "refresh-token yes" in lines[2] and "token cached" in lines[2]
+    everything = [*secrets, refresh]
+    assert not any(s in listed.out for s in everything)
+    assert run_cli("jobs").code == 0  # the default profile, b
+    assert grep_tree(isolated_home, everything) == []

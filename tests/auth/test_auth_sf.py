@@ -69,3 +69,16 @@ async def test_sf_missing_from_path(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(SfCliError, match="not on PATH"):
         await sf_login("dev")
+
+
+async def test_known_instance_needs_one_run_on_a_current_cli(fake_sf: FakeSf) -> None:
+    got = await sf_login("dev", known_instance_url="https://acme--dev.sandbox.my.salesforce.com")
+    assert got.access_token == "00D5g000004xyz!AQcurrent.token"
+    assert fake_sf.calls() == ["org auth show-access-token --target-org dev"]
+    fake_sf.set(cli="old", token="00D5g000004xyz!AQold.token")
+    got = await sf_login("dev", known_instance_url="https://acme--dev.sandbox.my.salesforce.com")
+    assert got.access_token == "00D5g000004xyz!AQold.token"
+    assert fake_sf.calls()[1:] == [
+        "org auth show-access-token --target-org dev",
+        "org display --target-org dev",
+    ]
