@@ -383,3 +383,47 @@ def test_update_default_and_listing(emu: Emu, isolated_home: Path) -> None:
     assert not any(s in listed.out for s in everything)
     assert run_cli("jobs").code == 0  # the default profile, b
     assert grep_tree(isolated_home, everything) == []
+
+
+def test_real_processes(emu: Emu, isolated_home: Path) -> None:
+    """The same flow as separate `bulktui` processes: secrets piped on stdin, no terminal."""
+    import os
+    import subprocess
+    import sys
+
+    login = emu.login
+
+    def bulktui(*argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bulktui", *argv],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ),
+            start_new_session=True,  # no controlling terminal: nothing may prompt
+            timeout=120,
+            check=False,
+        )
+
+    done = bulktui(
+        "login",
+        "--profile",
+        "p",
+        "--method",
+        "password",
+        "--login-url",
+        emu.url,
+        "--username",
+        login.username,
+        "--client-id",
+        login.client_id,
+        "--secret-stdin",
+        stdin=f"{login.password}\n{login.security_token}\n{login.client_secret}\n",
+    )
+    assert done.returncode == 0, done.stderr
+    before = emu.logins()
+    listed = bulktui("jobs", "--profile", "p")
+    assert listed.returncode == 0, listed.stderr
+    assert emu.logins() == before
+    assert bulktui("logout", "--profile", "p").returncode == 0
+    assert grep_tree(isolated_home, [login.password, login.client_secret]) == []
