@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, Rule
 
 from bulktui.core.snapshot import JobView, PollStatus, Snapshot
 from bulktui.ui import format as fmt
@@ -107,6 +107,7 @@ class MainScreen(Screen[None]):
         yield StatusHeader(instance_url=self.instance_url, now=self.now, read_only=self.read_only)
         yield QuietStatic(id="problem")
         yield JobTable(id="jobs", now=self.now, threshold=self.threshold)
+        yield Rule(id="summary-rule")
         yield QuietStatic(id="summary")
         yield Input(placeholder="filter: type words; enter keeps, escape clears", id="filter")
         with Horizontal(id="statusbar"):
@@ -137,6 +138,7 @@ class MainScreen(Screen[None]):
         summary = self.query_one("#summary")
         if summary.display != tall:
             summary.display = tall
+            self.query_one("#summary-rule").display = tall
 
     # ------------------------------------------------------------------ data
 

@@ -175,6 +175,21 @@ class _Row:
     live: bool
     flagged: bool
 
+    @property
+    def signature(self) -> tuple[object, ...]:
+        """Everything that decides how the row looks, apart from the relative time."""
+        view = self.view
+        return (
+            tuple(cell.plain for cell in self.cells.values()),
+            self.live,
+            self.flagged,
+            self.pending,
+            view.purged,
+            view.job.state,
+            view.job.created_date,
+            view.failure_rate,
+        )
+
 
 class JobTable(ScrollView, can_focus=True):
     """All jobs, one per line, with a header line and a cursor that follows a job id."""
@@ -232,6 +247,7 @@ class JobTable(ScrollView, can_focus=True):
         self._pending: dict[str, str] = {}
         self._rows: dict[str, _Row] = {}
         self._search: dict[str, tuple[JobView, str | None, str]] = {}
+        self._live: set[str] = set()  # jobs that can still change, kept up to date per update
         self._order: list[str] = []
         self._index: dict[str, int] = {}
         self.cursor_id: str | None = None
@@ -253,6 +269,10 @@ class JobTable(ScrollView, can_focus=True):
         return list(self._order)
 
     @property
+    def live_count(self) -> int:
+        return len(self._live)
+
+    @property
     def row_count(self) -> int:
         return len(self._order)
 
@@ -266,6 +286,8 @@ class JobTable(ScrollView, can_focus=True):
         pending: Mapping[str, str],
     ) -> None:
         """Apply a new picture of the jobs: repaint only what changed."""
+        if views is self._views and names is self._names and dict(pending) == self._pending:
+            return  # the poller re-published the same jobs (e.g. only the selection moved)
         names_changed = dict(names) != dict(self._names)
         self._names = names
         old_views = self._views
@@ -274,7 +296,10 @@ class JobTable(ScrollView, can_focus=True):
         old_pending = self._pending
         self._pending = pending
         changed: list[str] = []
-        reorder = names_changed or len(views) != len(old_views)
+        reorder = names_changed
+        added = 0
+        live = self._live
+        sort = SORT_BY_KEY[self.sort_key].fn
         for job_id, v in views.items():
             old = old_views.get(job_id)
             if (
@@ -282,22 +307,31 @@ class JobTable(ScrollView, can_focus=True):
             ) and not names_changed and pending.get(job_id) == old_pending.get(job_id):
                 continue
             changed.append(job_id)
+            if fmt.is_live(v):
+                live.add(job_id)
+            else:
+                live.discard(job_id)
             if old is None:
+                added += 1
                 reorder = True
-                continue
-            if not reorder:
-                sort = SORT_BY_KEY[self.sort_key].fn
-                if sort(old, names) != sort(v, names):
-                    reorder = True
-        if not reorder and any(k not in views for k in old_views):
+            elif not reorder and sort(old, names) != sort(v, names):
+                reorder = True
+        if len(old_views) > len(views) - added:  # some job ids went away
             reorder = True
+            live.intersection_update(views)
         for job_id in list(self._rows):
             if job_id not in views:
                 del self._rows[job_id]
         if names_changed:
             self._search.clear()
+        repaint: list[str] = []
         for job_id in changed:
-            self._rows.pop(job_id, None)
+            old_row = self._rows.pop(job_id, None)
+            if reorder or old_row is None:
+                continue
+            # A new JobView does not always look different (e.g. only detail_at moved).
+            if self._row(job_id).signature != old_row.signature:
+                repaint.append(job_id)
         if not reorder and (self.filter_text or self.only_user):
             # a changed row may start or stop matching the filter
             for job_id in changed:
@@ -307,7 +341,7 @@ class JobTable(ScrollView, can_focus=True):
         if reorder:
             self._rebuild_order()
         else:
-            self._refresh_rows(changed)
+            self._refresh_rows(repaint)
 
     def set_sort(self, key: str, reversed_: bool) -> None:
         self.sort_key, self.sort_reversed = key, reversed_

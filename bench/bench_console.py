@@ -1,0 +1,407 @@
+"""The console's figures (issue 3, "Figures to reach"), measured on the real thing.
+
+    python bench/bench_console.py [--only startup|idle|bytes|keys] [--jobs 1000] [--big 10000]
+
+Each figure starts a real ``bulktui emulator`` subprocess on loopback, seeds it through
+``POST /_emulator/seed``, and runs ``bulktui --instance-url … --session-id …`` as a subprocess
+in a pseudo-terminal of the stated size, reading everything it writes, as a terminal would:
+
+- startup: from spawning ``bulktui`` to (a) the table holding all 1,000 jobs (the status line
+  says "1,000 jobs") and (b) the newest job's counts painted (its record count appears).
+  1,000 jobs, 20 of them in progress. Target: (b) <= 1.5 s.
+- idle: the console's CPU (utime+stime from /proc) over 20 s once the first cycles are done and
+  nothing changes on the server, and the bytes it writes meanwhile. Target: <= 2 % of a core.
+- bytes: bytes written to the terminal for one refresh that changes 5 visible rows (5 Open
+  jobs aborted on the server), at 120x35, against the same window with nothing changed.
+- keys: 10,000 jobs; key press to the first byte of the screen update and to the end of it
+  (no more output for 30 ms), for cursor moves, page moves, sort and filter; the console's
+  peak resident memory. Target: <= 100 ms, <= 250 MB.
+
+This is a measurement, not a test: it prints the figures and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import pty
+import select
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+# ----------------------------------------------------------------------------- the emulator
+
+
+@dataclass
+class Emulator:
+    proc: subprocess.Popen[str]
+    url: str
+    session_id: str
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def start_emulator() -> Emulator:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bulktui", "emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    ready = json.loads(proc.stdout.readline())
+    return Emulator(proc, ready["instance_url"], ready["session_id"])
+
+
+def iso(minutes_ago: float) -> str:
+    when = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def seed(emulator: Emulator, jobs: int, in_progress: int = 20, open_jobs: int = 5) -> None:
+    """``jobs`` jobs, newest first: ``open_jobs`` Open ones (for the bytes figure), then
+    ``in_progress`` Closed ones with batches still running (static: they never move, so the
+    server is quiet), then finished ones. The newest job has 987,654 records processed."""
+    specs: list[dict[str, Any]] = []
+    objects = ["Account", "Contact", "Lead", "Opportunity", "Case"]
+    spacing = min(3.0, 5 * 24 * 60 / jobs)  # minutes; all within 5 days (no purge)
+    for i in range(jobs):
+        spec: dict[str, Any] = {
+            "object": objects[i % len(objects)],
+            "operation": "insert",
+            "createdDate": iso(1 + i * spacing),
+        }
+        if i < open_jobs:
+            spec.update(
+                state="Open",
+                batches=[{"state": "Completed", "numberRecordsProcessed": 987_654 - i}],
+            )
+        elif i < open_jobs + in_progress:
+            spec.update(
+                state="Closed",
+                batches=[
+                    {"state": "Completed", "numberRecordsProcessed": 10_000},
+                    {"state": "InProgress", "numberRecordsProcessed": 4_200},
+                    {"state": "Queued"},
+                ],
+            )
+        else:
+            spec.update(
+                state="Closed",
+                batches=[{"state": "Completed", "numberRecordsProcessed": 500 + i}],
+            )
+        specs.append(spec)
+    for start in range(0, len(specs), 2000):
+        chunk = {"jobs": specs[start : start + 2000]}
+        answer = httpx.post(f"{emulator.url}/_emulator/seed", json=chunk, timeout=300)
+        answer.raise_for_status()
+
+
+# ----------------------------------------------------------------------------- the console
+
+
+@dataclass
+class Terminal:
+    """``bulktui`` in a pseudo-terminal; every byte it writes is kept with its arrival time."""
+
+    pid: int
+    fd: int
+    started: float
+    chunks: list[tuple[float, bytes]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    done: bool = False
+
+    @classmethod
+    def spawn(cls, args: list[str], env: dict[str, str], cols: int, rows: int) -> Terminal:
+        started = time.perf_counter()
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: become bulktui
+            os.execvpe(args[0], args, env)
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        term = cls(pid, fd, started)
+        threading.Thread(target=term._read, daemon=True).start()
+        return term
+
+    def _read(self) -> None:
+        while not self.done:
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if not ready:
+                continue
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            with self.lock:
+                self.chunks.append((time.perf_counter(), data))
+
+    def mark(self) -> int:
+        with self.lock:
+            return len(self.chunks)
+
+    def since(self, mark: int) -> list[tuple[float, bytes]]:
+        with self.lock:
+            return list(self.chunks[mark:])
+
+    def bytes_since(self, mark: int) -> int:
+        return sum(len(data) for _, data in self.since(mark))
+
+    def wait_for(self, needle: bytes, timeout: float, mark: int = 0) -> float:
+        """Seconds from spawn to the first time ``needle`` appeared in the output."""
+        deadline = time.perf_counter() + timeout
+        tail = b""
+        seen = mark
+        while time.perf_counter() < deadline:
+            chunks = self.since(seen)
+            seen += len(chunks)
+            for at, data in chunks:
+                tail = (tail + data)[-(len(needle) + 65536) :]
+                if needle in tail:
+                    return at - self.started
+            time.sleep(0.005)
+        raise TimeoutError(f"{needle!r} did not appear in {timeout} s")
+
+    def press(self, keys: bytes) -> float:
+        at = time.perf_counter()
+        os.write(self.fd, keys)
+        return at
+
+    def update_after(self, mark: int, pressed: float, quiet: float = 0.03) -> tuple[float, float]:
+        """(first byte, last byte before ``quiet`` s of silence) after a key press, in ms."""
+        deadline = pressed + 3
+        while time.perf_counter() < deadline:
+            chunks = self.since(mark)
+            if chunks and time.perf_counter() - chunks[-1][0] > quiet:
+                return (chunks[0][0] - pressed) * 1000, (chunks[-1][0] - pressed) * 1000
+            time.sleep(0.002)
+        raise TimeoutError("no screen update after the key press")
+
+    def cpu_seconds(self) -> float:
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+
+    def rss_mb(self) -> tuple[float, float]:
+        """(current, peak) resident set size in MB."""
+        values: dict[str, float] = {}
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    key, value = line.split(":", 1)
+                    values[key] = int(value.split()[0]) / 1024
+        return values["VmRSS"], values["VmHWM"]
+
+    def quit(self) -> None:
+        try:
+            os.write(self.fd, b"q")
+            for _ in range(50):
+                pid, _status = os.waitpid(self.pid, os.WNOHANG)
+                if pid:
+                    break
+                time.sleep(0.1)
+            else:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+        finally:
+            self.done = True
+            os.close(self.fd)
+
+
+def console(emulator: Emulator, cols: int = 120, rows: int = 35) -> Terminal:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BULKTUI_", "NO_COLOR"))}
+    env.update(TERM="xterm-256color", COLORTERM="truecolor", LANG="C.UTF-8")
+    env.pop("TEXTUAL_THEME", None)
+    args = [
+        sys.executable,
+        "-m",
+        "bulktui",
+        "--instance-url",
+        emulator.url,
+        "--session-id",
+        emulator.session_id,
+    ]
+    return Terminal.spawn(args, env, cols, rows)
+
+
+# ----------------------------------------------------------------------------- the figures
+
+
+def figure_startup(jobs: int, runs: int) -> None:
+    emulator = start_emulator()
+    try:
+        seed(emulator, jobs)
+        rows_at, counts_at = [], []
+        for _ in range(runs):
+            term = console(emulator)
+            try:
+                rows_at.append(term.wait_for(f"{jobs:,} jobs".encode(), 30))
+                counts_at.append(term.wait_for(b"987,654", 30))
+            finally:
+                term.quit()
+        print(
+            f"startup, {jobs:,} jobs (20 in progress), 120x35, {runs} runs:\n"
+            f"  all rows in the table:      median {statistics.median(rows_at):.2f} s"
+            f"  (runs: {', '.join(f'{t:.2f}' for t in rows_at)})\n"
+            f"  newest job's counts shown:  median {statistics.median(counts_at):.2f} s"
+            f"  (runs: {', '.join(f'{t:.2f}' for t in counts_at)})   target <= 1.5 s"
+        )
+    finally:
+        emulator.stop()
+
+
+def settle_backfill(term: Terminal, jobs: int) -> None:
+    """Wait until the first cycles have fetched every job once (250 per 5 s cycle)."""
+    term.wait_for(f"{jobs:,} jobs".encode(), 30)
+    time.sleep(max(12.0, (jobs / 250 + 1) * 5.5))
+
+
+def figure_idle_and_bytes(jobs: int, window: float) -> None:
+    emulator = start_emulator()
+    try:
+        seed(emulator, jobs)
+        term = console(emulator)
+        try:
+            settle_backfill(term, jobs)
+            cpu0, mark, t0 = term.cpu_seconds(), term.mark(), time.perf_counter()
+            time.sleep(window)
+            cpu = term.cpu_seconds() - cpu0
+            elapsed = time.perf_counter() - t0
+            idle_bytes = term.bytes_since(mark)
+            print(
+                f"idle, {jobs:,} jobs, nothing changing, {elapsed:.0f} s:\n"
+                f"  CPU {cpu / elapsed * 100:.2f} % of one core   target <= 2 %\n"
+                f"  written to the terminal: {idle_bytes:,} bytes"
+                f" ({idle_bytes / elapsed:,.0f} B/s: the 'Ns ago' age ticking once a second)"
+            )
+            # One quiet refresh cycle vs one with 5 visible rows changed.
+            quiet_mark = term.mark()
+            time.sleep(5.0)
+            quiet = term.bytes_since(quiet_mark)
+            admin = httpx.Client(
+                base_url=f"{emulator.url}/services/async/64.0",
+                headers={"X-SFDC-Session": emulator.session_id, "Content-Type": "application/xml"},
+            )
+            listing = httpx.get(
+                f"{emulator.url}/services/data/v64.0/jobs/ingest",
+                headers={"Authorization": f"Bearer {emulator.session_id}"},
+            ).json()
+            open_ids = [r["id"] for r in listing["records"] if r["state"] == "Open"][:5]
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?><jobInfo '
+                'xmlns="http://www.force.com/2009/06/asyncapi/dataload">'
+                "<state>Aborted</state></jobInfo>"
+            )
+            change_mark = term.mark()
+            for job_id in open_ids:
+                admin.post(f"/job/{job_id}", content=body).raise_for_status()
+            time.sleep(5.0)
+            changed = term.bytes_since(change_mark)
+            print(
+                f"bytes per refresh at 120x35 ({len(open_ids)} visible rows changed):\n"
+                f"  5 s window with the change: {changed:,} bytes;"
+                f" same window with no change: {quiet:,} bytes\n"
+                f"  => about {changed - quiet:,} bytes for the refresh itself"
+            )
+        finally:
+            term.quit()
+    finally:
+        emulator.stop()
+
+
+def figure_keys(jobs: int, presses: int) -> None:
+    emulator = start_emulator()
+    try:
+        t = time.perf_counter()
+        seed(emulator, jobs)
+        print(f"(seeded {jobs:,} jobs in {time.perf_counter() - t:.1f} s)")
+        term = console(emulator)
+        try:
+            shown = term.wait_for(f"{jobs:,} jobs".encode(), 60)
+            print(f"keys, {jobs:,} jobs, 120x35: all rows in the table after {shown:.2f} s")
+            time.sleep(3)
+            # Every press must change the screen, or the next unrelated paint (the age
+            # ticking) would be taken for its update: end/home alternate, so do down/up.
+            cases = [
+                ("down (j) / up (k)", [b"j", b"k"]),
+                ("page down / up", [b"\x1b[6~", b"\x1b[5~"]),
+                ("end / home", [b"\x1b[F", b"\x1b[H"]),
+                ("sort (s)", [b"s"]),
+                ("reverse sort (S)", [b"S"]),
+            ]
+            for name, keys in cases:
+                firsts, lasts = [], []
+                for n in range(presses):
+                    mark = term.mark()
+                    first, last = term.update_after(mark, term.press(keys[n % len(keys)]))
+                    firsts.append(first)
+                    lasts.append(last)
+                    time.sleep(0.1)
+                print(
+                    f"  {name:<17} first byte median {statistics.median(firsts):6.1f} ms,"
+                    f" max {max(firsts):6.1f};  update done median"
+                    f" {statistics.median(lasts):6.1f} ms, max {max(lasts):6.1f}   target <= 100"
+                )
+            # Filter: '/' then a word, one key at a time, then escape.
+            firsts, lasts = [], []
+            for key in b"/conta":
+                mark = term.mark()
+                first, last = term.update_after(mark, term.press(bytes([key])))
+                firsts.append(first)
+                lasts.append(last)
+            mark = term.mark()
+            term.update_after(mark, term.press(b"\x1b"))
+            print(
+                f"  {'filter typing':<17} first byte median {statistics.median(firsts):6.1f} ms,"
+                f" max {max(firsts):6.1f};  update done median"
+                f" {statistics.median(lasts):6.1f} ms, max {max(lasts):6.1f}   target <= 100"
+            )
+            time.sleep(20)  # let a few cycles of back-fill run, then read memory
+            rss, peak = term.rss_mb()
+            print(f"  resident memory now {rss:.0f} MB, peak {peak:.0f} MB   target <= 250 MB")
+        finally:
+            term.quit()
+    finally:
+        emulator.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=("startup", "idle", "bytes", "keys"))
+    parser.add_argument("--jobs", type=int, default=1000)
+    parser.add_argument("--big", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--window", type=float, default=20.0)
+    parser.add_argument("--presses", type=int, default=15)
+    args = parser.parse_args()
+    if args.only in (None, "startup"):
+        figure_startup(args.jobs, args.runs)
+    if args.only in (None, "idle", "bytes"):
+        figure_idle_and_bytes(args.jobs, args.window)
+    if args.only in (None, "keys"):
+        figure_keys(args.big, args.presses)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
