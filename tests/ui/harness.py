@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -69,6 +70,7 @@ def build(
     read_only: bool = False,
     interval: float = 3600.0,
     theme: str | None = None,
+    theme_dirs: list[Path] | None = None,
 ) -> Harness:
     clock = ManualClock(T0)
     engine = Engine(clock, EngineConfig(session_seconds=10**8))
@@ -87,7 +89,9 @@ def build(
     )
     backend = LiveBackend(client, instance_url=INSTANCE, interval=interval, clock=clock)
     backend.poller._select_delay = 0  # no need to let a cursor settle in tests
-    app = ConsoleApp(backend, now=clock.now, read_only=read_only, theme=theme, theme_dirs=None)
+    app = ConsoleApp(
+        backend, now=clock.now, read_only=read_only, theme=theme, theme_dirs=theme_dirs
+    )
     return Harness(clock, engine, transport, client, backend, app, admin, [j.id for j in made])
 
 

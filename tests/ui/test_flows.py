@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from bulktui.api.enums import ContentType, JobState, Operation
 from bulktui.ui.screens.confirm import AbortJobModal, CloseJobModal
 from bulktui.ui.screens.failed_records import FailedRecordsScreen
 from bulktui.ui.screens.help import HelpScreen
 from bulktui.ui.screens.job_detail import JobDetailScreen
+from bulktui.ui.screens.job_id import JobIdModal
 from bulktui.ui.screens.new_job import NewJobModal
 from bulktui.ui.screens.too_small import TooSmallScreen
 from bulktui.ui.widgets.job_table import JobTable
@@ -591,3 +592,43 @@ async def test_markup_and_escape_sequences_from_the_server_are_shown_literally()
         assert "\\x1b[31mred\\x1b[0m\\x07bell" in text  # escapes made visible
         assert "[bold]Mallory[/bold] \\x1b[2J" in text
         assert "\x1b" not in text and "\x07" not in text
+
+
+async def test_palette_abort_job_by_id_asks_for_the_id_and_checks_it() -> None:
+    h = build(small_org)
+    async with h.app.run_test(size=(120, 35)) as pilot:
+        await started(pilot, h)
+        job_id = job_where(h, state="Open", obj="Account")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"abort job")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(h.app.screen, JobIdModal))
+        await pilot.press(*"750bogus", "enter")
+        await pilot.pause()
+        assert isinstance(h.app.screen, JobIdModal)  # refused in place, nothing sent
+        assert "not a Salesforce id" in screen_text(h.app)
+        field = h.app.screen.query_one(Input)
+        field.value = job_id[:15]  # a 15-character id is fine too
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(h.app.screen, AbortJobModal))
+        assert job_id in screen_text(h.app)
+        await pilot.press("escape")
+        await settle(pilot, h)
+        assert h.engine.jobs[job_id].state is JobState.OPEN
+
+
+async def test_palette_switches_themes() -> None:
+    h = build(small_org)
+    async with h.app.run_test(size=(120, 35)) as pilot:
+        await started(pilot, h)
+        assert h.app.theme == "bulktui-dark"
+        await pilot.press("ctrl+p")
+        await pilot.press(*"theme")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        await pilot.press(*"bulktui-light")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: h.app.theme == "bulktui-light")

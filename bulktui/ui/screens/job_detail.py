@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from bulktui.api.enums import JobState
+from bulktui.api.enums import JobState, JobType
 from bulktui.api.models import JOB_FIELDS, BatchInfo, JobInfo
 from bulktui.core.snapshot import JobView, PollStatus, Snapshot
 from bulktui.ui import format as fmt
@@ -162,6 +162,10 @@ BATCH_COLUMNS = (
 )
 
 
+def _is_query(job: JobInfo) -> bool:
+    return job.operation is not None and job.operation.known and job.operation.is_query
+
+
 def batch_cells(batch: BatchInfo) -> list[Text]:
     def clock(when: datetime | None) -> str:
         return when.strftime("%H:%M:%S") if when else fmt.DASH
@@ -293,10 +297,18 @@ class JobDetailScreen(Screen[None]):
         table: DataTable[Text] = self.query_one("#batches", DataTable)
         batches = self._batches
         caption = self.query_one("#batches-title", QuietStatic)
+        job = self._view.job if self._view else None
         if batches is None:
-            caption.show(Text("batches: loading…", style="bold"))
+            if job is not None and job.job_type is not None and job.job_type is not JobType.CLASSIC:
+                why = "batches: none to show (Bulk API 2.0 jobs do not list their batches)"
+            elif self._view is not None and self._view.purged:
+                why = "batches: gone (Salesforce purged this job)"
+            else:
+                why = "batches: loading…"
+            caption.show(Text(why, style="bold"))
             return
-        caption.show(Text(f"batches ({len(batches)}) — enter: failed records", style="bold"))
+        hint = "query results" if job and _is_query(job) else "enter: failed records"
+        caption.show(Text(f"batches ({len(batches)}) — {hint}", style="bold"))
         keys = [b.id for b in batches]
         present: set[str | None] = {k.value for k in table.rows}
         for stale in present - set(keys):
@@ -358,8 +370,15 @@ class JobDetailScreen(Screen[None]):
     def _batch_chosen(self, event: DataTable.RowSelected) -> None:
         event.stop()
         batch = self.selected_batch()
-        if batch is not None:
-            self.post_message(self.BatchChosen(self.job_id, batch))
+        job = self.job
+        if batch is None:
+            return
+        if job is not None and _is_query(job):
+            self.show_status(
+                Text("query batches hold result sets, not failed records; nothing to group")
+            )
+            return
+        self.post_message(self.BatchChosen(self.job_id, batch))
 
     def action_back(self) -> None:
         self.dismiss(None)
