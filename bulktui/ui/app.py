@@ -136,6 +136,7 @@ class ConsoleApp(App[None]):
         self._select_after_refresh: str | None = None
         self._clock: Timer | None = None
         self._frozen_at = 0  # jobs (listed + detailed) when the heap was last frozen
+        self._quit_asked: datetime | None = None  # first q while an action was pending
         loaded = load_themes(theme_dirs)
         self.theme_failures = loaded.failures
         for t in loaded.themes:
@@ -202,6 +203,20 @@ class ConsoleApp(App[None]):
         self.post_message(JobsRefreshed(snapshot))
 
     async def action_quit(self) -> None:
+        """Quit; but while a close/abort/create is waiting for the server, the first ``q``
+        only says so (its outcome would otherwise be lost), and a second one quits."""
+        now = self.now()
+        if self.pending and (
+            self._quit_asked is None or (now - self._quit_asked).total_seconds() > 10
+        ):
+            self._quit_asked = now
+            waiting = ", ".join(f"{word} {job_id}" for job_id, word in self.pending.items())
+            self.say(
+                f"still waiting for the server's answer ({waiting}); "
+                "press q again to quit without it",
+                "warning",
+            )
+            return
         self.workers.cancel_group(self, "poller")
         self.exit()
 

@@ -632,3 +632,21 @@ async def test_palette_switches_themes() -> None:
         await pilot.pause(0.5)
         await pilot.press("enter")
         await wait_until(pilot, lambda: h.app.theme == "bulktui-light")
+
+
+async def test_quit_while_an_abort_waits_for_the_server_asks_twice() -> None:
+    h = build(small_org)
+    async with h.app.run_test(size=(120, 35)) as pilot:
+        await started(pilot, h)
+        job_id = job_where(h, state="Open", obj="Account")
+        await select(pilot, h, job_id)
+        h.transport.hold_posts = asyncio.Event()
+        await pilot.press("a", "y")
+        await pilot.pause(0.05)
+        await pilot.press("q")
+        await pilot.pause()
+        assert h.app.is_running
+        assert "press q again" in (h.app.last_message or ("", ""))[0]
+        h.transport.hold_posts.set()
+        await wait_until(pilot, lambda: job_id not in h.app.pending)
+        assert h.engine.jobs[job_id].state is JobState.ABORTED

@@ -47,7 +47,7 @@ class ConfirmJobModal(ModalScreen[bool]):
             yield Static(Text(f"{self.ACTION_WORD} this job?", style="bold"), id="title")
             facts = Text()
             rows = (
-                ("job id", self.view.id),
+                ("job id", fmt.safe(self.view.id)),
                 ("object", fmt.safe(job.object) or fmt.DASH),
                 ("operation", fmt.safe(job.operation) or fmt.DASH),
                 ("state", fmt.job_state(self.view)),

@@ -91,7 +91,7 @@ class FailedRecordsScreen(Screen[None]):
     def on_mount(self) -> None:
         title = Text()
         title.append(f"Failed records of batch {fmt.safe(self.batch_info.id)}", style="bold")
-        title.append(f"  job {self.job_id}  ", style="dim")
+        title.append(f"  job {fmt.safe(self.job_id)}  ", style="dim")
         title.append("loading…")
         self.query_one("#records-title", QuietStatic).show(title)
         if self._snapshot is not None:
@@ -119,7 +119,7 @@ class FailedRecordsScreen(Screen[None]):
         failed = sum(n for _code, n, _msg in groups)
         title = Text()
         title.append(f"Failed records of batch {fmt.safe(self.batch_info.id)}", style="bold")
-        title.append(f"  job {self.job_id}  ", style="dim")
+        title.append(f"  job {fmt.safe(self.job_id)}  ", style="dim")
         title.append(f"{failed:,} failed of {len(results):,} rows")
         if groups:
             title.append(f" in {len(groups)} error code{'s' if len(groups) != 1 else ''}")

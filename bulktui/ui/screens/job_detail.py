@@ -280,11 +280,11 @@ class JobDetailScreen(Screen[None]):
         view = self._view
         title = self.query_one("#detail-title", QuietStatic)
         if view is None:
-            title.show(Text(f"Job {self.job_id}: not loaded yet"))
+            title.show(Text(f"Job {fmt.safe(self.job_id)}: not loaded yet"))
             return
         job = view.job
         heading = Text()
-        heading.append(f"Job {view.id}", style="bold")
+        heading.append(f"Job {fmt.safe(view.id)}", style="bold")
         heading.append(f"  {fmt.object_operation(job)}  ")
         heading.append(fmt.job_state(view, self._pending), style="bold")
         title.show(heading)

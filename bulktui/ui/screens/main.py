@@ -27,7 +27,7 @@ SUMMARY_MIN_HEIGHT = 30  # the selected-job summary shows from this terminal hei
 def job_summary(view: JobView, names: Mapping[str, str], threshold: float) -> Text:
     job = view.job
     text = Text()
-    text.append(view.id, style="bold")
+    text.append(fmt.safe(view.id), style="bold")
     text.append(f"  {fmt.object_operation(job)}  ")
     text.append(fmt.job_state(view), style="bold")
     text.append(f"  by {fmt.created_by(job, names)}  created {fmt.timestamp(job.created_date)}")

@@ -367,7 +367,7 @@ class JobTable(ScrollView, can_focus=True):
         state = fmt.job_state(view, pending)
         objop = fmt.object_operation(job)
         cells = {
-            "id": Text(view.id),
+            "id": Text(fmt.safe(view.id)),
             "objop": Text(objop),
             "state": Text(state),
             "created_by": Text(name),

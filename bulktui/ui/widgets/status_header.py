@@ -82,6 +82,8 @@ class StatusHeader(Horizontal):
                 who.append(f" ({fmt.safe(identity.username)})", style="dim")
         who.append("  ")
         who.append(fmt.safe(instance_host(self.instance_url)), style="dim")
+        if identity is not None and identity.org_id:
+            who.append(f"  org {fmt.safe(identity.org_id)}", style="dim")
         self.query_one("#hdr-who", QuietStatic).show(who)
 
     def _render_link(self) -> None:
