@@ -59,6 +59,7 @@ from bulktui.ui.widgets.job_table import SORT_BY_KEY, SORTS, JobTable
 Action = Literal["close", "abort"]
 Severity = Literal["information", "warning", "error"]
 FREEZE_STEP = 1000
+TYPED_AWAY = frozenset({"close_job", "abort_job", "new_job"})
 PENDING_WORDS = {"close": "closing…", "abort": "aborting…"}
 READ_ONLY_REASON = (
     "read-only: bulktui was started with --read-only, so closing, aborting and creating jobs "
@@ -412,6 +413,13 @@ class ConsoleApp(App[None]):
         self.push_screen(screen)
 
     # ------------------------------------------------------------------ actions: view
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the filter box is opening, every key is filter text: no dialog may open.
+        if action not in TYPED_AWAY:
+            return True
+        main = self.main
+        return not (main is not None and main.is_mounted and main.filter_opening)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -650,3 +650,38 @@ async def test_quit_while_an_abort_waits_for_the_server_asks_twice() -> None:
         h.transport.hold_posts.set()
         await wait_until(pilot, lambda: job_id not in h.app.pending)
         assert h.engine.jobs[job_id].state is JobState.ABORTED
+
+
+def burst(h: Harness, text: str) -> None:
+    """Keys arriving together, as from a paste or a slow SSH link: no wait between them."""
+    from textual import events
+
+    names = {"/": "slash", " ": "space", "\r": "enter", "\x1b": "escape"}
+    for ch in text:
+        key = names.get(ch, ch)
+        h.app.post_message(events.Key(key, None if ch in "\r\x1b" else ch))
+
+
+async def test_keys_typed_right_after_slash_go_into_the_filter_not_to_dialogs() -> None:
+    h = build(small_org)
+    async with h.app.run_test(size=(120, 35)) as pilot:
+        await started(pilot, h)
+        burst(h, "/cana\r")  # "c", "a" and "n" would open close / abort / new-job dialogs
+        await pilot.pause(0.2)
+        assert h.app.screen is h.app.main
+        assert table(h).filter_text == "cana"
+        burst(h, "\x1b")
+        await pilot.pause(0.2)
+        assert table(h).filter_text == ""
+
+
+async def test_object_typed_right_after_n_goes_into_the_new_job_dialog() -> None:
+    h = build(small_org)
+    async with h.app.run_test(size=(120, 35)) as pilot:
+        await started(pilot, h)
+        burst(h, "nCase_History")  # "c" then "y" must never close and confirm anything
+        await pilot.pause(0.3)
+        modal = h.app.screen
+        assert isinstance(modal, NewJobModal)
+        assert modal.query_one("#object", Input).value == "Case_History"
+        assert all(j.state is not JobState.CLOSED or j.batches for j in h.engine.jobs.values())

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -69,10 +69,13 @@ class MainScreen(Screen[None]):
         """Filter or sort changed: the status line has to say so."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "app.close_job", "close"),
-        Binding("a", "app.abort_job", "abort"),
-        Binding("n", "app.new_job", "new"),
-        Binding("slash", "start_filter", "filter"),
+        # Keys that open a dialog or the filter are priority bindings: they act the moment
+        # the key arrives, so keys typed right after them (a paste, or a slow SSH link
+        # delivering several at once) reach the dialog or the filter, not the table.
+        Binding("c", "app.close_job", "close", priority=True),
+        Binding("a", "app.abort_job", "abort", priority=True),
+        Binding("n", "app.new_job", "new", priority=True),
+        Binding("slash", "start_filter", "filter", priority=True),
         Binding("escape", "clear_filter", "clear filter", show=False),
         Binding("s", "app.cycle_sort", "sort"),
         Binding("S", "app.reverse_sort", "reverse sort", show=False),
@@ -102,6 +105,7 @@ class MainScreen(Screen[None]):
         self.read_only = read_only
         self._summary_for: tuple[JobView | None, str | None] | None = None
         self._names: Mapping[str, str] = {}
+        self._filter_opening = False
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(instance_url=self.instance_url, now=self.now, read_only=self.read_only)
@@ -124,6 +128,7 @@ class MainScreen(Screen[None]):
         return self.query_one(StatusHeader)
 
     def on_mount(self) -> None:
+        self.table.key_redirect = self.redirect_key
         self.table.empty_text = "waiting for the first refresh…"
         self.table.focus()
         self.query_one("#problem").display = False
@@ -206,9 +211,47 @@ class MainScreen(Screen[None]):
         box = self.query_one("#filter", Input)
         box.display = True
         box.focus()
+        # Focus lands only after the next refresh; keys typed right after "/" (a paste, a
+        # fast typist, a slow link delivering them together) must go into the filter, never
+        # to the table's bindings, where "a" or "n" would open a dialog.
+        self._filter_opening = True
+
+    @property
+    def filter_opening(self) -> bool:
+        """The filter was asked for and its box has not got the focus yet."""
+        return self._filter_opening
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A second "/" typed quickly is part of the filter text.
+        return not (action == "start_filter" and self.filter_opening)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if event.widget is self.query_one("#filter"):
+            self._filter_opening = False  # left the box (tab, mouse): keys are keys again
+
+    def redirect_key(self, event: events.Key) -> bool:
+        """Keys that reached the table while the filter box is opening are filter text."""
+        if not self._filter_opening:
+            return False
+        box = self.query_one("#filter", Input)
+        if event.key == "escape":
+            self._filter_opening = False
+            self.action_clear_filter()
+        elif event.key == "enter":
+            self._filter_opening = False
+            if not box.value:
+                box.display = False
+            self.table.focus()
+        elif event.key == "backspace":
+            box.value = box.value[:-1]
+        elif event.is_printable and event.character:
+            box.value += event.character
+        box.cursor_position = len(box.value)
+        return True
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
+        self._filter_opening = False
         if box.value or box.display:
             box.value = ""
             box.display = False
@@ -226,6 +269,7 @@ class MainScreen(Screen[None]):
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self._filter_opening = False
         if not event.value:
             event.input.display = False
         self.table.focus()

@@ -6,7 +6,7 @@ import re
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -144,3 +144,13 @@ class NewJobModal(ModalScreen[NewJobSpec | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def on_key(self, event: events.Key) -> None:
+        """Characters typed before the first field has the focus (the keys arrived together
+        with the one that opened the dialog) go into that field, not nowhere."""
+        if self.focused is None and event.is_printable and event.character:
+            field = self.query_one("#object", Input)
+            field.value += event.character
+            field.cursor_position = len(field.value)
+            event.stop()
+            event.prevent_default()

@@ -259,6 +259,8 @@ class JobTable(ScrollView, can_focus=True):
         self._columns: list[tuple[Column, int]] = []
         self._columns_width = -1
         self._shown_ago: dict[str, str] = {}  # job id → relative time last painted
+        # The screen may claim keys that arrive here (the filter box opening, see MainScreen).
+        self.key_redirect: Callable[[events.Key], bool] | None = None
         self.layout_changes = 0  # for tests and benches: full repaints caused by data
 
     # ------------------------------------------------------------------ data in
@@ -513,6 +515,13 @@ class JobTable(ScrollView, can_focus=True):
     def action_choose(self) -> None:
         if self.cursor_id is not None:
             self.post_message(self.JobChosen(self.cursor_id))
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self.key_redirect is not None and self.key_redirect(event):
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
 
     async def _on_click(self, event: events.Click) -> None:
         y = event.y
