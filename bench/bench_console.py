@@ -228,10 +228,19 @@ class Terminal:
             os.close(self.fd)
 
 
+COLOURS = {
+    "truecolor": {"TERM": "xterm-256color", "COLORTERM": "truecolor"},
+    "256": {"TERM": "xterm-256color"},  # what SSH usually gives: COLORTERM is not forwarded
+    "16": {"TERM": "xterm"},
+}
+COLOUR = "truecolor"
+
+
 def console(emulator: Emulator, cols: int = 120, rows: int = 35) -> Terminal:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BULKTUI_", "NO_COLOR"))}
-    env.update(TERM="xterm-256color", COLORTERM="truecolor", LANG="C.UTF-8")
-    env.pop("TEXTUAL_THEME", None)
+    for name in ("TEXTUAL_THEME", "COLORTERM", "TERM"):
+        env.pop(name, None)
+    env.update(COLOURS[COLOUR], LANG="C.UTF-8")
     args = [
         sys.executable,
         "-m",
@@ -393,7 +402,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--window", type=float, default=20.0)
     parser.add_argument("--presses", type=int, default=15)
+    parser.add_argument("--colours", choices=tuple(COLOURS), default="truecolor")
     args = parser.parse_args()
+    global COLOUR
+    COLOUR = args.colours
+    print(f"(terminal: {COLOURS[COLOUR]})")
     if args.only in (None, "startup"):
         figure_startup(args.jobs, args.runs)
     if args.only in (None, "idle", "bytes"):

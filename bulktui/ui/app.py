@@ -497,7 +497,7 @@ class ConsoleApp(App[None]):
             self.say("no job selected")
             return
         self.copy_to_clipboard(job_id)
-        self.say(f"copied {job_id} (OSC 52; if your terminal ignores it, the id is here)")
+        self.say(f"copied {job_id} to the clipboard (OSC 52)")
 
     # ------------------------------------------------------------------ actions: close/abort
 
