@@ -61,6 +61,17 @@ def count(value: int | None) -> str:
     return DASH if value is None else f"{value:,}"
 
 
+def compact(value: int | None) -> str:
+    """``12.3M``, ``456k``: a count that must fit a narrow column."""
+    if value is None:
+        return DASH
+    for limit, suffix in ((1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")):
+        if value >= limit:
+            scaled = value / limit
+            return f"{scaled:.1f}{suffix}" if scaled < 100 else f"{scaled:,.0f}{suffix}"
+    return str(value)
+
+
 def percent(rate: float | None) -> str:
     if rate is None:
         return DASH

@@ -685,3 +685,14 @@ async def test_object_typed_right_after_n_goes_into_the_new_job_dialog() -> None
         assert isinstance(modal, NewJobModal)
         assert modal.query_one("#object", Input).value == "Case_History"
         assert all(j.state is not JobState.CLOSED or j.batches for j in h.engine.jobs.values())
+
+
+async def test_mouse_click_selects_and_double_click_opens_the_detail() -> None:
+    h = build(small_org)
+    async with h.app.run_test(size=(120, 35)) as pilot:
+        await started(pilot, h)
+        third = table(h).order[2]
+        await pilot.click(JobTable, offset=(3, 3))  # line 0 is the header
+        assert table(h).cursor_id == third
+        await pilot.double_click(JobTable, offset=(3, 3))
+        await wait_until(pilot, lambda: isinstance(h.app.screen, JobDetailScreen))

@@ -222,3 +222,10 @@ def test_demo_backend_serves_the_demo_org_and_closing_stops_it() -> None:
     asyncio.run(backend.aclose())
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{url}/_emulator/stats", timeout=2)
+
+
+def test_compact_counts_for_narrow_columns() -> None:
+    assert fmt.compact(999) == "999"
+    assert fmt.compact(12_345) == "12.3k"
+    assert fmt.compact(12_345_678) == "12.3M"
+    assert fmt.compact(123_456_789) == "123M"

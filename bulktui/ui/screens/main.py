@@ -76,6 +76,7 @@ class MainScreen(Screen[None]):
         Binding("a", "app.abort_job", "abort", priority=True),
         Binding("n", "app.new_job", "new", priority=True),
         Binding("slash", "start_filter", "filter", priority=True),
+        Binding("question_mark", "app.help", "help"),
         Binding("escape", "clear_filter", "clear filter", show=False),
         Binding("s", "app.cycle_sort", "sort"),
         Binding("S", "app.reverse_sort", "reverse sort", show=False),
@@ -85,7 +86,6 @@ class MainScreen(Screen[None]):
         Binding("plus,equals_sign", "app.change_interval(-1)", "faster", show=False),
         Binding("minus", "app.change_interval(1)", "slower", show=False),
         Binding("y", "app.copy_id", "copy id", show=False),
-        Binding("question_mark", "app.help", "help"),
     ]
 
     def __init__(

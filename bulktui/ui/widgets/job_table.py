@@ -658,6 +658,10 @@ class JobTable(ScrollView, can_focus=True):
                 if row.flagged and not is_cursor:
                     cell = cell.copy()
                     cell.stylize(self.get_component_rich_style("job-table--flag", partial=True))
+            elif column.key == "processed":
+                cell = row.cells["processed"]
+                if cell.cell_len > w:
+                    cell = Text(fmt.compact(row.view.job.number_records_processed))
             elif column.key == "state":
                 cell = row.cells["state"]
                 state = row.view.job.state
