@@ -223,6 +223,7 @@ class JobDetailScreen(Screen[None]):
         self._names: dict[str, str] = {}
         self._pending: str | None = None
         self._snapshot: tuple[Snapshot, PollStatus | None] | None = None
+        self._fields_key: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(instance_url=self.instance_url, now=self.now, read_only=self.read_only)
@@ -288,9 +289,19 @@ class JobDetailScreen(Screen[None]):
         heading.append(f"  {fmt.object_operation(job)}  ")
         heading.append(fmt.job_state(view, self._pending), style="bold")
         title.show(heading)
-        self.query_one("#fields", Static).update(
-            fields_table(view, self._batches, self._names, self.now(), self.threshold)
+        now = self.now()
+        # Repaint the fields only when something in them changed (an SSH link pays for it).
+        key = (
+            view,
+            self._batches,
+            self._names.get(job.created_by_id or ""),
+            derived_values(view, self._batches, now, self.threshold),
         )
+        if key != self._fields_key:
+            self._fields_key = key
+            self.query_one("#fields", Static).update(
+                fields_table(view, self._batches, self._names, now, self.threshold)
+            )
         self._render_batches()
 
     def _render_batches(self) -> None:
