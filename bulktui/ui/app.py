@@ -59,7 +59,22 @@ from bulktui.ui.widgets.job_table import SORT_BY_KEY, SORTS, JobTable
 Action = Literal["close", "abort"]
 Severity = Literal["information", "warning", "error"]
 FREEZE_STEP = 1000
-TYPED_AWAY = frozenset({"close_job", "abort_job", "new_job"})
+# App actions bound on the job list: while its filter box is opening they must not run.
+TYPED_AWAY = frozenset(
+    {
+        "close_job",
+        "abort_job",
+        "new_job",
+        "help",
+        "cycle_sort",
+        "reverse_sort",
+        "only_mine",
+        "refresh",
+        "pause",
+        "change_interval",
+        "copy_id",
+    }
+)
 PENDING_WORDS = {"close": "closing…", "abort": "aborting…"}
 READ_ONLY_REASON = (
     "read-only: bulktui was started with --read-only, so closing, aborting and creating jobs "

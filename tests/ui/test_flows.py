@@ -696,3 +696,16 @@ async def test_mouse_click_selects_and_double_click_opens_the_detail() -> None:
         assert table(h).cursor_id == third
         await pilot.double_click(JobTable, offset=(3, 3))
         await wait_until(pilot, lambda: isinstance(h.app.screen, JobDetailScreen))
+
+
+async def test_keys_arriving_together_act_in_order_on_the_right_job() -> None:
+    h = build(small_org)
+    async with h.app.run_test(size=(120, 35)) as pilot:
+        await started(pilot, h)
+        first, second = table(h).order[:2]
+        assert table(h).cursor_id == first
+        burst(h, "ja")  # move down, then abort: the dialog must be about the second job
+        await pilot.pause(0.3)
+        modal = h.app.screen
+        assert isinstance(modal, AbortJobModal)
+        assert modal.view.id == second

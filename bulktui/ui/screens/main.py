@@ -68,25 +68,35 @@ class MainScreen(Screen[None]):
     class ViewChanged(Message):
         """Filter or sort changed: the status line has to say so."""
 
+    # Every key here is a priority binding, so keys act in the order they were typed even when
+    # several arrive at once (a paste, a slow SSH link): "j a" aborts the job below, never
+    # the one the cursor left. Non-priority bindings run only after the key has travelled
+    # through the focused widget, so a later priority key could overtake them.
     BINDINGS: ClassVar[list[BindingType]] = [
-        # Keys that open a dialog or the filter are priority bindings: they act the moment
-        # the key arrives, so keys typed right after them (a paste, or a slow SSH link
-        # delivering several at once) reach the dialog or the filter, not the table.
         Binding("c", "app.close_job", "close", priority=True),
         Binding("a", "app.abort_job", "abort", priority=True),
         Binding("n", "app.new_job", "new", priority=True),
         Binding("slash", "start_filter", "filter", priority=True),
-        Binding("question_mark", "app.help", "help"),
-        Binding("escape", "clear_filter", "clear filter", show=False),
-        Binding("s", "app.cycle_sort", "sort"),
-        Binding("S", "app.reverse_sort", "reverse sort", show=False),
-        Binding("m", "app.only_mine", "mine"),
-        Binding("r", "app.refresh", "refresh"),
-        Binding("p", "app.pause", "pause"),
-        Binding("plus,equals_sign", "app.change_interval(-1)", "faster", show=False),
-        Binding("minus", "app.change_interval(1)", "slower", show=False),
-        Binding("y", "app.copy_id", "copy id", show=False),
+        Binding("question_mark", "app.help", "help", priority=True),
+        Binding("escape", "clear_filter", "clear filter", show=False, priority=True),
+        Binding("s", "app.cycle_sort", "sort", priority=True),
+        Binding("S", "app.reverse_sort", "reverse sort", show=False, priority=True),
+        Binding("m", "app.only_mine", "mine", priority=True),
+        Binding("r", "app.refresh", "refresh", priority=True),
+        Binding("p", "app.pause", "pause", priority=True),
+        Binding("plus,equals_sign", "app.change_interval(-1)", "faster", show=False, priority=True),
+        Binding("minus", "app.change_interval(1)", "slower", show=False, priority=True),
+        Binding("y", "app.copy_id", "copy id", show=False, priority=True),
+        Binding("up,k", "move('up')", "up", show=False, priority=True),
+        Binding("down,j", "move('down')", "down", show=False, priority=True),
+        Binding("pageup", "move('page_up')", "page up", show=False, priority=True),
+        Binding("pagedown", "move('page_down')", "page down", show=False, priority=True),
+        Binding("home", "move('first')", "first", show=False, priority=True),
+        Binding("end", "move('last')", "last", show=False, priority=True),
+        Binding("enter", "move('choose')", "detail", show=False, priority=True),
     ]
+    # Keys the filter box needs for itself while it has the focus.
+    FILTER_KEYS_ACTIONS = frozenset({"move"})
 
     def __init__(
         self,
@@ -219,11 +229,29 @@ class MainScreen(Screen[None]):
     @property
     def filter_opening(self) -> bool:
         """The filter was asked for and its box has not got the focus yet."""
-        return self._filter_opening
+        return self._filter_opening and self.focused is not self.query_one("#filter")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # A second "/" typed quickly is part of the filter text.
-        return not (action == "start_filter" and self.filter_opening)
+        if self.filter_opening:
+            # The filter box is opening: every key that arrives meanwhile is filter text (it
+            # reaches the table, which hands it to the box), a second "/" included.
+            return False
+        # Enter, Home, End and the arrows belong to the filter box while it has the focus.
+        return not (
+            action in self.FILTER_KEYS_ACTIONS and self.focused is self.query_one("#filter")
+        )
+
+    def action_move(self, where: str) -> None:
+        table = self.table
+        {
+            "up": table.action_cursor_up,
+            "down": table.action_cursor_down,
+            "page_up": table.action_page_up,
+            "page_down": table.action_page_down,
+            "first": table.action_first,
+            "last": table.action_last,
+            "choose": table.action_choose,
+        }[where]()
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         if event.widget is self.query_one("#filter"):
