@@ -141,8 +141,10 @@ def next_ago_change(when: datetime, now: datetime) -> float:
 def timestamp(when: datetime | None) -> str:
     if when is None:
         return DASH
-    return when.strftime("%Y-%m-%d %H:%M:%S UTC") if when.utcoffset() == timedelta(0) else (
-        when.isoformat(sep=" ", timespec="seconds")
+    return (
+        when.strftime("%Y-%m-%d %H:%M:%S UTC")
+        if when.utcoffset() == timedelta(0)
+        else (when.isoformat(sep=" ", timespec="seconds"))
     )
 
 
@@ -175,10 +177,18 @@ def is_live(view: JobView) -> bool:
     return not view.purged and view.job.can_change
 
 
-def object_operation(job: JobInfo) -> str:
+def object_operation(job: JobInfo, width: int | None = None) -> str:
+    """``Object operation``; when it must be cut to ``width``, the object name is cut and the
+    operation kept whole, since "insert" vs "hardDelete" is what must never be hidden."""
     obj = safe(job.object) if job.object else "?"
     op = safe(job.operation) if job.operation else "?"
-    return f"{obj} {op}"
+    text = f"{obj} {op}"
+    if width is None or len(text) <= width:
+        return text
+    room = width - len(op) - 2  # the space and the ellipsis
+    if room < 1:
+        return text  # too narrow to keep both: the cell's own cut applies
+    return f"{obj[:room]}… {op}"
 
 
 def batch_progress(job: JobInfo) -> str:

@@ -229,3 +229,18 @@ def test_compact_counts_for_narrow_columns() -> None:
     assert fmt.compact(12_345) == "12.3k"
     assert fmt.compact(12_345_678) == "12.3M"
     assert fmt.compact(123_456_789) == "123M"
+
+
+def test_object_operation_cuts_the_object_and_keeps_the_operation() -> None:
+    job = JobInfo(id="750", object="Opportunity", operation=Operation.HARD_DELETE)
+    assert fmt.object_operation(job) == "Opportunity hardDelete"
+    assert fmt.object_operation(job, width=30) == "Opportunity hardDelete"
+    assert fmt.object_operation(job, width=17) == "Oppor… hardDelete"
+
+
+def test_eighty_columns_keep_object_and_operation_readable() -> None:
+    narrow = dict((c.key, w) for c, w in layout_columns(80))
+    wide = dict((c.key, w) for c, w in layout_columns(120))
+    assert narrow["objop"] >= len("Opportunity insert")
+    assert narrow["id"] == 15 and wide["id"] == 18
+    assert sum(narrow.values()) + len(narrow) - 1 == 80

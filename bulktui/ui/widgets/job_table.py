@@ -44,8 +44,9 @@ class Column:
 
 # In the order they are kept when the terminal is narrow (first = kept longest).
 COLUMNS: tuple[Column, ...] = (
-    Column("id", "job id", 18, 18),
-    Column("objop", "object operation", 22, 12, short="object op"),
+    # 15 characters when space is short: the Setup page shows 15-character job ids too.
+    Column("id", "job id", 18, 15),
+    Column("objop", "object operation", 20, 12, short="object op"),
     Column("state", "state", 12, 11),
     Column("failed", "failed", 13, 10, "right"),
     Column("processed", "processed", 11, 9, "right"),
@@ -68,6 +69,8 @@ DISPLAY_ORDER = (
 )
 # The order columns grow towards their preferred width once all that fit are chosen.
 GROW_ORDER = (
+    "objop",  # object and operation first: a wrong object is what the user must spot
+    "id",
     "state",
     "failed",
     "processed",
@@ -305,8 +308,10 @@ class JobTable(ScrollView, can_focus=True):
         for job_id, v in views.items():
             old = old_views.get(job_id)
             if (
-                old is v or old == v
-            ) and not names_changed and pending.get(job_id) == old_pending.get(job_id):
+                (old is v or old == v)
+                and not names_changed
+                and pending.get(job_id) == old_pending.get(job_id)
+            ):
                 continue
             changed.append(job_id)
             if fmt.is_live(v):
@@ -618,8 +623,8 @@ class JobTable(ScrollView, can_focus=True):
             if i:
                 line.append(" ")
             line.append_text(_fit(Text(title), w, column.align))
-        return Strip(line.render(self.app.console)).apply_style(style).adjust_cell_length(
-            width, style
+        return (
+            Strip(line.render(self.app.console)).apply_style(style).adjust_cell_length(width, style)
         )
 
     def _row_strip(
@@ -658,6 +663,10 @@ class JobTable(ScrollView, can_focus=True):
                 if row.flagged and not is_cursor:
                     cell = cell.copy()
                     cell.stylize(self.get_component_rich_style("job-table--flag", partial=True))
+            elif column.key == "id" and w < len(job_id):
+                cell = Text(fmt.safe(job_id[:w]))
+            elif column.key == "objop":
+                cell = Text(fmt.object_operation(row.view.job, width=w))
             elif column.key == "processed":
                 cell = row.cells["processed"]
                 if cell.cell_len > w:
@@ -676,8 +685,8 @@ class JobTable(ScrollView, can_focus=True):
             else:
                 cell = row.cells[column.key]
             line.append_text(_fit(cell, w, column.align))
-        return Strip(line.render(self.app.console)).apply_style(style).adjust_cell_length(
-            width, style
+        return (
+            Strip(line.render(self.app.console)).apply_style(style).adjust_cell_length(width, style)
         )
 
 
