@@ -16,40 +16,8 @@ from enum import Enum
 from typing import Any
 
 from bulktui.api.models import BATCH_FIELDS, JOB_FIELDS, BatchInfo, JobInfo
+from bulktui.core.labels import JOB_LABELS, MILLISECOND_FIELDS
 from bulktui.core.text import one_line
-
-JOB_LABELS: dict[str, str] = {
-    "id": "Job ID",
-    "operation": "Operation",
-    "object": "Object",
-    "createdById": "Created by",
-    "createdDate": "Created",
-    "systemModstamp": "Last modified",
-    "state": "State",
-    "externalIdFieldName": "External ID field",
-    "concurrencyMode": "Concurrency mode",
-    "contentType": "Content type",
-    "numberBatchesQueued": "Batches queued",
-    "numberBatchesInProgress": "Batches in progress",
-    "numberBatchesCompleted": "Batches completed",
-    "numberBatchesFailed": "Batches failed",
-    "numberBatchesTotal": "Batches total",
-    "numberRecordsProcessed": "Records processed",
-    "numberRetries": "Retries",
-    "apiVersion": "API version",
-    "assignmentRuleId": "Assignment rule",
-    "numberRecordsFailed": "Records failed",
-    "totalProcessingTime": "Total processing (ms)",
-    "apiActiveProcessingTime": "API active processing (ms)",
-    "apexProcessingTime": "Apex processing (ms)",
-    "fastPathEnabled": "Fast path enabled",
-    "jobType": "Job type",
-    "contentUrl": "Content URL",
-    "lineEnding": "Line ending",
-    "columnDelimiter": "Column delimiter",
-    "retries": "Retries (2.0)",
-    "errorMessage": "Error message",
-}
 
 
 def emit(text: str) -> None:
@@ -111,7 +79,10 @@ def job_details(job: JobInfo, user_names: dict[str, str] | None = None) -> str:
         text = cell(value)
         if f.wire == "createdById" and user_names and value in user_names:
             text = f"{text} ({cell(user_names[value])})"
-        rows.append([JOB_LABELS.get(f.wire, f.wire), f.wire, text])
+        label = JOB_LABELS.get(f.wire, f.wire)
+        if f.wire in MILLISECOND_FIELDS:
+            label += " (ms)"
+        rows.append([label, f.wire, text])
     for key, value in job.extra.items():
         rows.append(["(unknown field)", cell(key), cell(value)])
     return table(["FIELD", "WIRE NAME", "VALUE"], rows)

@@ -474,7 +474,7 @@ async def test_detail_shows_every_field_with_its_wire_name_and_the_batches() -> 
         text = screen_text(h.app)
         for label, wire in (
             ("Records processed", "numberRecordsProcessed"),
-            ("External id field", "externalIdFieldName"),
+            ("External ID field", "externalIdFieldName"),
             ("Concurrency mode", "concurrencyMode"),
             ("Created by", "createdById"),
             ("API active processing time", "apiActiveProcessingTime"),

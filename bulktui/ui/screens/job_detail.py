@@ -20,45 +20,13 @@ from textual.widgets.data_table import RowDoesNotExist
 
 from bulktui.api.enums import JobState, JobType
 from bulktui.api.models import JOB_FIELDS, BatchInfo, JobInfo
+from bulktui.core.labels import JOB_LABELS, MILLISECOND_FIELDS
 from bulktui.core.snapshot import JobView, PollStatus, Snapshot
 from bulktui.ui import format as fmt
 from bulktui.ui.widgets.quiet import QuietStatic
 from bulktui.ui.widgets.status_header import StatusHeader
 
-LABELS: dict[str, str] = {
-    "id": "Job id",
-    "operation": "Operation",
-    "object": "Object",
-    "createdById": "Created by",
-    "createdDate": "Created",
-    "systemModstamp": "Last modified",
-    "state": "State",
-    "externalIdFieldName": "External id field",
-    "concurrencyMode": "Concurrency mode",
-    "contentType": "Content type",
-    "numberBatchesQueued": "Batches queued",
-    "numberBatchesInProgress": "Batches in progress",
-    "numberBatchesCompleted": "Batches completed",
-    "numberBatchesFailed": "Batches failed",
-    "numberBatchesTotal": "Batches total",
-    "numberRecordsProcessed": "Records processed",
-    "numberRetries": "Retries",
-    "apiVersion": "API version",
-    "assignmentRuleId": "Assignment rule",
-    "numberRecordsFailed": "Records failed",
-    "totalProcessingTime": "Total processing time",
-    "apiActiveProcessingTime": "API active processing time",
-    "apexProcessingTime": "Apex processing time",
-    "fastPathEnabled": "Fast path enabled",
-    "jobType": "Job type",
-    "contentUrl": "Content URL",
-    "lineEnding": "Line ending",
-    "columnDelimiter": "Column delimiter",
-    "retries": "Retries (2.0)",
-    "errorMessage": "Error message",
-}
 SIDE_BY_SIDE_WIDTH = 170  # narrower: fields above batches
-_MILLIS = {"totalProcessingTime", "apiActiveProcessingTime", "apexProcessingTime"}
 
 
 def field_value(wire: str, value: Any, names: dict[str, str]) -> str:
@@ -72,7 +40,7 @@ def field_value(wire: str, value: Any, names: dict[str, str]) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         text = f"{value:,}"
-        if wire in _MILLIS:
+        if wire in MILLISECOND_FIELDS:
             text += f" ms ({fmt.duration(value / 1000)})"
         return text
     text = fmt.safe(value)
@@ -99,7 +67,7 @@ def fields_table(
     for f in JOB_FIELDS:
         value = getattr(job, f.attr)
         table.add_row(
-            Text(LABELS.get(f.wire, f.wire)),
+            Text(JOB_LABELS.get(f.wire, f.wire)),
             Text(field_value(f.wire, value, names)),
             Text(f.wire),
         )
