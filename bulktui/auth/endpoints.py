@@ -20,6 +20,8 @@ from xml.sax.saxutils import escape as xml_escape
 import httpx
 
 from bulktui import __version__
+from bulktui.api.errors import TransportError
+from bulktui.api.transport import ssl_context as api_ssl_context
 from bulktui.auth.errors import LoginRejectedError, LoginTransportError
 from bulktui.core.text import one_line
 
@@ -54,16 +56,12 @@ class DeviceCode:
 
 
 def ssl_context(ca_file: str | None) -> ssl.SSLContext:
-    """Verification always on: certifi's roots plus an optional extra CA bundle."""
-    import certifi
-
-    context = ssl.create_default_context(cafile=certifi.where())
-    if ca_file:
-        try:
-            context.load_verify_locations(cafile=ca_file)
-        except (OSError, ssl.SSLError) as exc:
-            raise LoginTransportError(f"cannot load the CA bundle {ca_file}: {exc}") from None
-    return context
+    """The client's context (verification always on, plus an extra CA bundle), with the
+    login layer's error type."""
+    try:
+        return api_ssl_context(ca_file)
+    except TransportError as exc:
+        raise LoginTransportError(exc.message) from None
 
 
 def make_http(
