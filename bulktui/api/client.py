@@ -119,6 +119,13 @@ class BulkClient:
         """HTTP requests sent so far, retries included: each one counts against the org."""
         return self._x.requests_sent
 
+    def fastest_reply_since(self, mark: int) -> float | None:
+        """Seconds the quickest request sent after ``mark`` (an earlier ``requests_sent``)
+        took to be answered in full; None when none was answered since. A slow server shows
+        in the quickest answer, not in one big page."""
+        times = [t for n, t in self._x.reply_times if n > mark]
+        return min(times) if times else None
+
     # ----------------------------------------------------------------------- jobs (1.0)
 
     async def create_job(

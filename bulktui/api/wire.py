@@ -94,6 +94,10 @@ def load_xml(body: bytes | str) -> dict[str, Any]:
         parsed = xmltodict.parse(raw, disable_entities=True)
     except ExpatError as exc:
         raise ResponseFormatError(f"malformed XML: {exc}") from None
+    except ValueError:
+        # disable_entities: an entity declaration the byte check above cannot see, e.g. in a
+        # UTF-16 document. Refused the same way, before any expansion.
+        raise ResponseFormatError("XML with a DTD or entity declaration is refused") from None
     if not isinstance(parsed, dict):
         raise ResponseFormatError("malformed XML: no root element")
     return parsed

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 
 from bulktui import __version__
 from bulktui.api.errors import BulkError
+from bulktui.api.redact import redact
 from bulktui.cli.common import UsageError, add_connection_options, fail
+from bulktui.core.logfile import logging_to_file
 
 log = logging.getLogger("bulktui")
 
@@ -64,6 +66,12 @@ def _run_console(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    console = args.handler is _run_console
+    with logging_to_file(stderr_warnings=not console):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         code: int = args.handler(args)
         return code
@@ -76,4 +84,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # the last line of defence: one line, never a traceback
         log.debug("unexpected error", exc_info=True)
-        return fail(f"internal error: {type(exc).__name__}: {exc}", 1)
+        return fail(redact(f"internal error: {type(exc).__name__}: {exc}"), 1)

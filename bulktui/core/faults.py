@@ -75,15 +75,17 @@ def _duration(seconds: float) -> str:
 
 
 def problem_text(kind: FaultKind, error: BaseException, retry_in: float) -> str:
+    """What is wrong and what happens next first, the details last: the console shows this on
+    one line, and a narrow terminal cuts the end off."""
     when = _duration(retry_in)
     if kind is FaultKind.QUOTA:
         return (
-            f"The org's API request limit is reached ({describe(error)}). "
-            f"Refreshing has slowed down: checking again every {when}."
+            f"The org's API request limit is reached; refreshing has slowed down to checking "
+            f"again every {when} ({describe(error)})."
         )
     if kind is FaultKind.AUTH:
         return (
-            f"The session has expired and could not be renewed ({describe(error)}). "
-            f"Log in again (bulktui login); trying again every {when}."
+            f"The session has expired and could not be renewed. Log in again (bulktui login); "
+            f"trying again every {when}. ({describe(error)})"
         )
-    return f"Refresh failed: {describe(error)}. Retrying in {when}."
+    return f"Refresh failed, retrying in {when}: {describe(error)}."

@@ -82,6 +82,7 @@ class Poller:
         backfill_per_cycle: int = 250,
         select_delay: float = 0.2,
         batch_cache_size: int = 32,
+        slow_reply_seconds: float = 2.0,
     ) -> None:
         self._client = client
         self._clock: Clock = clock or SystemClock()
@@ -101,6 +102,7 @@ class Poller:
         self._backlog_ok = True  # False after a failed round, until a clean cycle
         self._select_delay = select_delay
         self._batch_cache_size = max(1, batch_cache_size)
+        self._slow_reply = slow_reply_seconds
 
         self._tracks: dict[str, JobTrack] = {}
         self._views: dict[str, JobView] = {}
@@ -316,6 +318,7 @@ class Poller:
     async def _cycle(self, force: bool) -> None:
         self._cycle_no += 1
         start = self._clock.now()
+        mark = _requests_sent(self._client)
         tally = _Tally()
         try:
             await self._load_identity()
@@ -336,22 +339,32 @@ class Poller:
                 log.exception("poller cycle %d crashed; carrying on", self._cycle_no)
             self._cycle_failed(error)
         else:
-            self._cycle_succeeded(tally)
+            self._cycle_succeeded(tally, start, mark)
         finally:
             self._last_start = start
             self._last_end = self._clock.now()
             self._publish()
 
-    def _cycle_succeeded(self, tally: _Tally) -> None:
-        self._fetched_at = self._clock.now()
+    def _cycle_succeeded(self, tally: _Tally, start: datetime, mark: int | None) -> None:
+        # The data is at least as fresh as the cycle's start; on a slow link the job list is
+        # seconds older than the cycle's end, and the header's age must not flatter it.
+        self._fetched_at = start
         self._failures = 0
         self._fault_delay = None
         self._backlog_ok = not tally.failed
+        fastest = _fastest_reply(self._client, mark)
         if tally.failed and tally.last_error is not None:
             self._link = LinkState.DEGRADED
             self._problem = (
                 f"{tally.failed} of {tally.attempted} job requests failed "
                 f"({describe(tally.last_error)}); they are retried next cycle."
+            )
+        elif fastest is not None and fastest >= self._slow_reply:
+            took = seconds_between(start, self._clock.now())
+            self._link = LinkState.DEGRADED
+            self._problem = (
+                f"Salesforce is answering slowly: the quickest request took {fastest:.0f} s "
+                f"and this refresh {took:.0f} s."
             )
         else:
             self._link = LinkState.LIVE
@@ -671,6 +684,15 @@ def _clamp_interval(seconds: float) -> float:
 def _requests_sent(client: object) -> int | None:
     value = getattr(client, "requests_sent", None)
     return value if isinstance(value, int) else None
+
+
+def _fastest_reply(client: object, mark: int | None) -> float | None:
+    """The quickest answer since ``mark``, from clients that time their requests."""
+    method = getattr(client, "fastest_reply_since", None)
+    if mark is None or not callable(method):
+        return None
+    value = method(mark)
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _is_bulk_error(error: BaseException) -> bool:

@@ -20,7 +20,7 @@ class LinkState(StrEnum):
 
     LIVE = "live"  # the last cycle succeeded
     PAUSED = "paused"  # the user paused refreshing
-    DEGRADED = "degraded"  # the last cycle(s) failed; data shown is older than one interval
+    DEGRADED = "degraded"  # the last cycle(s) failed, or Salesforce answers slowly
     STALE = "stale"  # failing for a long time, or the session cannot be refreshed
 
 
@@ -75,7 +75,7 @@ class PollStatus:
     """
 
     link: LinkState
-    fetched_at: datetime | None  # when the last successful cycle's data arrived
+    fetched_at: datetime | None  # when the last successful cycle began (its data is no older)
     problem: str | None
     api_usage: ApiUsage | None
     cycle: int
