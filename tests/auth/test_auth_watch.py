@@ -156,12 +156,6 @@ async def test_a_revoked_refresh_token_reaches_the_user_in_plain_words() -> None
     assert len(last.jobs) > 10  # the last data stays on screen
 
 
-@pytest.mark.xfail(
-    reason="BulkClient remembers a failed re-authentication per session generation and never "
-    "calls the hook again, so a running console cannot heal after the fix command "
-    "(bulktui/api/transport.py _renew_session); the hook itself retries once a minute",
-    strict=False,
-)
 async def test_the_console_heals_after_the_fix_command() -> None:
     snapshots, _, _ = await _revoked_watch(heal=True)
     assert snapshots[-1].link is LinkState.LIVE
