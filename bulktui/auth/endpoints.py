@@ -20,8 +20,9 @@ from xml.sax.saxutils import escape as xml_escape
 import httpx
 
 from bulktui import __version__
-from bulktui.api.errors import TransportError
+from bulktui.api.errors import ResponseFormatError, TransportError
 from bulktui.api.transport import ssl_context as api_ssl_context
+from bulktui.api.wire import refuse_dtd
 from bulktui.auth.errors import LoginRejectedError, LoginTransportError
 from bulktui.core.text import one_line
 
@@ -196,8 +197,9 @@ async def soap_login(
         headers={"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": "login"},
     )
     try:
+        refuse_dtd(response.content)  # ElementTree would expand entities in a DTD
         root = ET.fromstring(response.content)
-    except ET.ParseError:
+    except (ET.ParseError, ResponseFormatError):
         raise _not_a_login_answer(response, "SOAP login()") from None
     fault = _find(root, "Fault")
     if fault is not None:
