@@ -333,6 +333,19 @@ def _modify(
     return RecordResult(record_id, True, False)
 
 
+def _claim_target(
+    ctx: BatchContext, row: Row, store: RecordStore, seen: dict[str, int]
+) -> tuple[str, RecordResult | None]:
+    """The record a row's Id names, refusing a second row with the same Id in one batch."""
+    record_id, problem = _target(ctx, row, store)
+    if problem:
+        return record_id, problem
+    if record_id in seen:
+        return record_id, _error("DUPLICATE_VALUE", f"Duplicate id in list: {record_id}")
+    seen[record_id] = 1
+    return record_id, None
+
+
 def _update(
     ctx: BatchContext,
     row: Row,
@@ -341,12 +354,9 @@ def _update(
     seen: dict[str, int],
     index: dict[str, list[str]],
 ) -> RecordResult:
-    record_id, problem = _target(ctx, row, store)
+    record_id, problem = _claim_target(ctx, row, store, seen)
     if problem:
         return problem
-    if record_id in seen:
-        return _error("DUPLICATE_VALUE", f"Duplicate id in list: {record_id}")
-    seen[record_id] = 1
     return _modify(ctx, record_id, row, store, out)
 
 
@@ -404,12 +414,9 @@ def _delete(
     seen: dict[str, int],
     index: dict[str, list[str]],
 ) -> RecordResult:
-    record_id, problem = _target(ctx, row, store)
+    record_id, problem = _claim_target(ctx, row, store, seen)
     if problem:
         return problem
-    if record_id in seen:
-        return _error("DUPLICATE_VALUE", f"Duplicate id in list: {record_id}")
-    seen[record_id] = 1
     hard = ctx.operation is Operation.HARD_DELETE
     out.effects.append(lambda: store.delete(ctx.obj, record_id, hard=hard))
     return RecordResult(record_id, True, False)
