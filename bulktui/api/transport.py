@@ -18,6 +18,7 @@ import asyncio
 import logging
 import ssl
 import time
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -148,11 +149,16 @@ class Exchanger:
         self.retry = retry
         self.max_body_bytes = max_body_bytes
         self.requests_sent = 0
+        # (request number, seconds until its whole body arrived) of recent answered requests,
+        # timed on the retry policy's clock (injectable, like the rest of the timing).
+        self.reply_times: deque[tuple[int, float]] = deque(maxlen=256)
         self.api_usage: ApiUsage | None = None
         self._reauthenticate_hook = reauthenticate
         self._reauth_lock = asyncio.Lock()
         self._generation = 0  # bumped by every successful re-authentication
-        self._reauth_failure: tuple[int, BulkError] | None = None
+        self._reauth_done = 0  # calls of the hook that have finished
+        self._reauth_failure: tuple[int, BulkError] | None = None  # (attempt, what it raised)
+        self._reauth_task: asyncio.Future[None] | None = None  # the sign-in in flight
         register_secret(connection.session_id)
         common: dict[str, Any] = {
             "timeout": timeout,
@@ -288,7 +294,9 @@ class Exchanger:
 
     async def _send(self, request: httpx.Request) -> Reply:
         self.requests_sent += 1
+        number = self.requests_sent
         started = time.perf_counter()
+        clock_start = self.retry.clock()
         if log.isEnabledFor(logging.DEBUG):
             log.debug("-> %s %s %s", request.method, request.url, redact_headers(request.headers))
         response = await self._http.send(request, stream=True)
@@ -296,6 +304,7 @@ class Exchanger:
             body = await self._read_capped(response)
         finally:
             await response.aclose()
+        self.reply_times.append((number, self.retry.clock() - clock_start))
         usage = parse_limit_info(response.headers.get("sforce-limit-info"))
         if usage is not None:
             self.api_usage = usage
@@ -346,27 +355,51 @@ class Exchanger:
         """One re-authentication for every request that saw the same session expire.
 
         Each request remembers the generation its token came from; under the lock, a request
-        whose generation is already stale just retries with the newer session."""
+        whose generation is already stale just retries with the newer session. A request that
+        waited while an attempt failed shares that failure; a request that comes later makes
+        a new attempt (the user may have fixed the login meanwhile; how often the login
+        endpoint is asked is the hook's and the caller's business). The sign-in itself runs
+        as its own task: a request cancelled while waiting for it (its sibling listing
+        failed, say) does not cancel the sign-in the others need."""
+        ticket = self._reauth_done
         async with self._reauth_lock:
             if self._generation != failed_generation:
                 return
-            if self._reauth_failure is not None and self._reauth_failure[0] == failed_generation:
+            if self._reauth_failure is not None and self._reauth_failure[0] > ticket:
                 raise self._reauth_failure[1]
             if self._reauthenticate_hook is None:
                 raise expired
-            log.info("session expired; signing in again")
+            if self._reauth_task is None:
+                log.info("session expired; signing in again")
+                task = asyncio.ensure_future(self._reauthenticate(self._reauthenticate_hook))
+                task.add_done_callback(_retrieve)
+                self._reauth_task = task
+            await asyncio.shield(self._reauth_task)
+
+    async def _reauthenticate(self, hook: ReauthHook) -> None:
+        try:
             try:
-                fresh = await self._reauthenticate_hook()
+                fresh = await hook()
             except Exception as exc:
                 reason = str(exc) if isinstance(exc, BulkError) else _describe(exc)
                 failure = ReauthenticationError(
                     f"the session expired and signing in again failed: {redact(reason)}"
                 )
-                self._reauth_failure = (failed_generation, failure)
+                self._reauth_done += 1
+                self._reauth_failure = (self._reauth_done, failure)
                 raise failure from None
+            self._reauth_done += 1
             register_secret(fresh.session_id)
             self.connection = fresh
             self._generation += 1
+        finally:
+            self._reauth_task = None
+
+
+def _retrieve(task: asyncio.Future[None]) -> None:
+    """Mark a sign-in's failure as seen even if every request waiting for it was cancelled."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _transient(reply: Reply) -> bool:
