@@ -14,7 +14,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -588,17 +588,8 @@ class Engine:
             "apexProcessingTime": apex_ms,
         }
         values.update((k, v) for k, v in job.fixed.items() if k in values)
-        return JobInfo(
-            id=job.id,
-            operation=job.operation,
-            object=job.object_name,
-            created_by_id=job.created_by,
-            created_date=job.created,
-            system_modstamp=modstamp,
-            state=job.state,
-            external_id_field_name=job.external_id,
-            concurrency_mode=job.concurrency,
-            content_type=job.content_type,
+        return replace(
+            self._identity(job, modstamp),
             number_batches_queued=values["numberBatchesQueued"],
             number_batches_in_progress=values["numberBatchesInProgress"],
             number_batches_completed=values["numberBatchesCompleted"],
@@ -606,7 +597,6 @@ class Engine:
             number_batches_total=values["numberBatchesTotal"],
             number_records_processed=values["numberRecordsProcessed"],
             number_retries=values["numberRetries"],
-            api_version=job.api_version,
             assignment_rule_id=job.assignment_rule_id,
             number_records_failed=values["numberRecordsFailed"],
             total_processing_time=values["totalProcessingTime"],
@@ -620,6 +610,11 @@ class Engine:
         if job.batches:
             last = max((b.modstamp or b.created) for b in job.batches)
             modstamp = max(modstamp, last)
+        return replace(self._identity(job, modstamp), job_type=JobType.CLASSIC)
+
+    @staticmethod
+    def _identity(job: Job, modstamp: datetime) -> JobInfo:
+        """The fields a full JobInfo and a list row share."""
         return JobInfo(
             id=job.id,
             operation=job.operation,
@@ -632,7 +627,6 @@ class Engine:
             concurrency_mode=job.concurrency,
             content_type=job.content_type,
             api_version=job.api_version,
-            job_type=JobType.CLASSIC,
         )
 
     # ------------------------------------------------------------------ direct seeding
