@@ -151,14 +151,7 @@ class JobInfo:
 
     def to_wire(self) -> dict[str, Any]:
         """Wire-named values that are set, in field order, for JSON output (enums as strings)."""
-        out: dict[str, Any] = {}
-        for f in JOB_FIELDS:
-            value = getattr(self, f.attr)
-            if value is not None:
-                out[f.wire] = _wire_value(value)
-        for key, value in self.extra.items():
-            out.setdefault(key, value)
-        return out
+        return _set_fields(self, JOB_FIELDS, self.extra)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,14 +170,7 @@ class BatchInfo:
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=True)
 
     def to_wire(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in BATCH_FIELDS:
-            value = getattr(self, f.attr)
-            if value is not None:
-                out[f.wire] = _wire_value(value)
-        for key, value in self.extra.items():
-            out.setdefault(key, value)
-        return out
+        return _set_fields(self, BATCH_FIELDS, self.extra)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +210,20 @@ class RecordResult:
     def status_code(self) -> str | None:
         """The first error's status code, e.g. REQUIRED_FIELD_MISSING."""
         return self.errors[0].status_code if self.errors else None
+
+
+def _set_fields(
+    obj: object, fields: tuple[WireField, ...], extra: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The fields that are set, by wire name in field order, then unknown elements kept."""
+    out: dict[str, Any] = {}
+    for f in fields:
+        value = getattr(obj, f.attr)
+        if value is not None:
+            out[f.wire] = _wire_value(value)
+    for key, value in extra.items():
+        out.setdefault(key, value)
+    return out
 
 
 def _wire_value(value: Any) -> Any:
