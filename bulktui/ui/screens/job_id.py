@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from bulktui.api import ids
+from bulktui.ui.screens.early_keys import type_into_first_field
 
 
 def check_job_id(text: str) -> str:
@@ -48,11 +49,4 @@ class JobIdModal(ModalScreen[str | None]):
         self.dismiss(None)
 
     def on_key(self, event: events.Key) -> None:
-        """Characters typed before the first field has the focus (the keys arrived together
-        with the one that opened the dialog) go into that field, not nowhere."""
-        if self.focused is None and event.is_printable and event.character:
-            field = self.query_one("#job-id", Input)
-            field.value += event.character
-            field.cursor_position = len(field.value)
-            event.stop()
-            event.prevent_default()
+        type_into_first_field(self, event, "#job-id")

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from bulktui.api.enums import ConcurrencyMode, ContentType, Operation
 from bulktui.ui.backend import NewJobSpec
+from bulktui.ui.screens.early_keys import type_into_first_field
 
 # sObject and field API names: a letter, then letters, digits and underscores (custom: __c).
 _API_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -146,11 +147,4 @@ class NewJobModal(ModalScreen[NewJobSpec | None]):
         self.dismiss(None)
 
     def on_key(self, event: events.Key) -> None:
-        """Characters typed before the first field has the focus (the keys arrived together
-        with the one that opened the dialog) go into that field, not nowhere."""
-        if self.focused is None and event.is_printable and event.character:
-            field = self.query_one("#object", Input)
-            field.value += event.character
-            field.cursor_position = len(field.value)
-            event.stop()
-            event.prevent_default()
+        type_into_first_field(self, event, "#object")
