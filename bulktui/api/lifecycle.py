@@ -1,0 +1,159 @@
+"""The one rule for a job's lifecycle: its kind, whether it is live, and which actions it allows.
+
+Every layer asks here: the poller (what to read again), the action runner and the one-shot
+commands (what to send, and to which endpoint), the console (glyphs, keys, help, the palette).
+Nobody keeps a copy. The emulator keeps its own state machine on purpose, as an independent
+check of this one.
+
+Facts relied on (docs/wire-facts.md, "Lifecycles"):
+
+- Bulk API 1.0: ``Open`` → ``Closed`` (by the client) → batches run to an end; ``Open`` or
+  ``Closed`` → ``Aborted``. A Closed or Aborted job keeps changing while batches are queued or
+  in progress (an abort lets InProgress batches finish). ``Failed`` is final.
+- Bulk API 2.0 ingest: ``Open`` → ``UploadComplete`` (the client's "upload complete", our
+  "close") → ``InProgress`` → ``JobComplete`` | ``Failed``; ``Open``, ``UploadComplete`` and
+  ``InProgress`` → ``Aborted``. ``JobComplete``, ``Failed`` and ``Aborted`` are final.
+- Bulk API 2.0 query: created in ``UploadComplete`` → ``InProgress`` → ``JobComplete`` |
+  ``Failed``; ``UploadComplete`` and ``InProgress`` → ``Aborted``. There is nothing to close.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bulktui.api.enums import JobState, JobType
+from bulktui.api.models import JobInfo
+
+__all__ = [
+    "JobAction",
+    "JobKind",
+    "Liveness",
+    "action_label",
+    "allowed_actions",
+    "has_counts",
+    "is_live",
+    "kind_of",
+    "liveness",
+    "refusal",
+]
+
+
+class JobKind(StrEnum):
+    """Which API a job belongs to; the values are the Setup page's words."""
+
+    V1 = "V1"
+    V2_INGEST = "V2"
+    V2_QUERY = "V2 query"
+
+    @property
+    def is_v2(self) -> bool:
+        return self is not JobKind.V1
+
+
+class JobAction(StrEnum):
+    """What a user (or a rule) may do to an existing job."""
+
+    CLOSE = "close"  # 1.0: state=Closed; 2.0 ingest: state=UploadComplete
+    ABORT = "abort"
+
+
+class Liveness(StrEnum):
+    LIVE = "live"  # can still change: poll it
+    ENDED = "ended"  # can no longer change: never read it again once its counts are known
+    UNKNOWN = "unknown"  # cannot tell from what we hold (a list row): read it once
+
+
+_KIND_BY_TYPE: dict[JobType, JobKind] = {
+    JobType.CLASSIC: JobKind.V1,
+    JobType.BIG_OBJECT_INGEST: JobKind.V1,
+    JobType.V2_INGEST: JobKind.V2_INGEST,
+    JobType.V2_QUERY: JobKind.V2_QUERY,
+}
+
+# States only 2.0 jobs have: a job without a jobType in one of these is a 2.0 job.
+_V2_ONLY_STATES = (JobState.UPLOAD_COMPLETE, JobState.IN_PROGRESS, JobState.JOB_COMPLETE)
+
+
+def kind_of(job: JobInfo) -> JobKind:
+    """The job's kind: from ``jobType`` (listings and 2.0 GETs carry it), else from its state
+    and operation. A 1.0 GET carries no ``jobType``; nothing else does without one."""
+    if job.job_type is not None and job.job_type in _KIND_BY_TYPE:
+        return _KIND_BY_TYPE[job.job_type]
+    if job.state in _V2_ONLY_STATES:
+        query = job.operation is not None and job.operation.is_query
+        return JobKind.V2_QUERY if query else JobKind.V2_INGEST
+    return JobKind.V1
+
+
+def has_counts(job: JobInfo) -> bool:
+    """Whether ``job`` carries its record counters (a full GET), not only a list row's fields."""
+    if kind_of(job).is_v2:
+        return job.number_records_processed is not None
+    return job.number_batches_total is not None
+
+
+def liveness(job: JobInfo) -> Liveness:
+    """Whether reading this job again can show anything new."""
+    state = job.state
+    if state is None or not state.known:
+        return Liveness.UNKNOWN
+    if state in (JobState.OPEN, JobState.UPLOAD_COMPLETE, JobState.IN_PROGRESS):
+        return Liveness.LIVE
+    if kind_of(job) is JobKind.V1 and state in (JobState.CLOSED, JobState.ABORTED):
+        # The job's own state is done changing, but its batches may not be.
+        if not has_counts(job):
+            return Liveness.UNKNOWN
+        return Liveness.LIVE if job.batches_pending > 0 else Liveness.ENDED
+    return Liveness.ENDED
+
+
+def is_live(job: JobInfo) -> bool:
+    return liveness(job) is Liveness.LIVE
+
+
+_ALLOWED: dict[JobKind, dict[JobState, frozenset[JobAction]]] = {
+    JobKind.V1: {
+        JobState.OPEN: frozenset({JobAction.CLOSE, JobAction.ABORT}),
+        JobState.CLOSED: frozenset({JobAction.ABORT}),
+    },
+    JobKind.V2_INGEST: {
+        JobState.OPEN: frozenset({JobAction.CLOSE, JobAction.ABORT}),
+        JobState.UPLOAD_COMPLETE: frozenset({JobAction.ABORT}),
+        JobState.IN_PROGRESS: frozenset({JobAction.ABORT}),
+    },
+    JobKind.V2_QUERY: {
+        JobState.UPLOAD_COMPLETE: frozenset({JobAction.ABORT}),
+        JobState.IN_PROGRESS: frozenset({JobAction.ABORT}),
+    },
+}
+
+
+def allowed_actions(job: JobInfo) -> frozenset[JobAction]:
+    """The actions the server accepts for this job's kind and state (empty when unknown)."""
+    if job.state is None:
+        return frozenset()
+    return _ALLOWED[kind_of(job)].get(job.state, frozenset())
+
+
+def action_label(job: JobInfo, action: JobAction) -> str:
+    """The action in the user's words for this kind: 2.0 ingest jobs are not "closed"."""
+    if action is JobAction.CLOSE and kind_of(job) is JobKind.V2_INGEST:
+        return "mark upload complete"
+    return action.value
+
+
+def refusal(job: JobInfo, action: JobAction) -> str | None:
+    """Why ``action`` is not possible for ``job``, in plain words; None when it is."""
+    if action in allowed_actions(job):
+        return None
+    state = job.state.value if job.state is not None else "unknown"
+    kind = kind_of(job)
+    if action is JobAction.CLOSE:
+        if kind is JobKind.V2_QUERY:
+            return "A query job has nothing to close; it runs on its own."
+        if kind is JobKind.V2_INGEST:
+            return f"Only an Open job can be marked upload complete; this one is {state}."
+        return f"Only an Open job can be closed; this one is {state}."
+    if kind is JobKind.V1:
+        return f"Only an Open or Closed job can be aborted; this one is {state}."
+    return f"This job is {state}; it has ended and cannot be aborted."
