@@ -5,7 +5,7 @@ commands (what to send, and to which endpoint), the console (glyphs, keys, help,
 Nobody keeps a copy. The emulator keeps its own state machine on purpose, as an independent
 check of this one.
 
-Facts relied on (docs/wire-facts.md, "Lifecycles"):
+Facts relied on (docs/wire-facts.md §1.5 and §6):
 
 - Bulk API 1.0: ``Open`` → ``Closed`` (by the client) → batches run to an end; ``Open`` or
   ``Closed`` → ``Aborted``. A Closed or Aborted job keeps changing while batches are queued or
