@@ -44,7 +44,7 @@ from bulktui.core.journal_queries import (
     JournalReader,
     job_from_json,
 )
-from bulktui.core.journal_schema import SchemaError, migrate
+from bulktui.core.journal_schema import SchemaError, check_identity, migrate
 from bulktui.core.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -296,12 +296,10 @@ class Journal:
         except sqlite3.Error as exc:
             return _open_failure(path, exc)
         try:
-            db.execute("PRAGMA journal_mode = WAL") if not read_only else None
-            if read_only:
-                from bulktui.core.journal_schema import check_identity
-
-                check_identity(db)
-            else:
+            # Ours (or new) before anything is written: a foreign file is left as it was.
+            check_identity(db)
+            if not read_only:
+                db.execute("PRAGMA journal_mode = WAL")
                 migrate(db)
             db.execute("SELECT count(*) FROM meta").fetchone()
             db.execute(f"PRAGMA busy_timeout = {int(WRITE_WAIT * 1000)}")
