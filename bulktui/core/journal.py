@@ -788,7 +788,12 @@ class Journal:
         else:
             what = f"it cannot be written ({exc})"
         self.problem = f"journal {self.path}: {what}; bulktui carries on without a journal"
-        log.warning("%s", self.problem)
+        # Said once: to whoever asked to be told, else as a warning (one-shot commands echo
+        # warnings to stderr; the console's log file keeps them).
+        if self._on_problem is None:
+            log.warning("%s", self.problem)
+        else:
+            log.info("%s", self.problem)
         db, self._db = self._db, None
         self.enabled = False
         if db is not None:
@@ -840,7 +845,7 @@ def _moved_aside(path: Path, why: str) -> NullJournal:
             "move it away yourself, or choose another file with --journal PATH",
             path,
         )
-    log.warning("journal %s %s; moved aside to %s", path, why, aside)
+    log.info("journal %s %s; moved aside to %s", path, why, aside)
     return NullJournal(
         f"journal {path} {why}; it was moved aside to {aside.name} and a new journal "
         "starts next run",
