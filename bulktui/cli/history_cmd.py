@@ -23,7 +23,7 @@ from typing import Any
 from bulktui.cli.common import UsageError, fail
 from bulktui.cli.output import cell, emit, emit_json, format_when, table
 from bulktui.core import journal_files
-from bulktui.core.journal import Journal, NullJournal, open_journal
+from bulktui.core.journal import DEFAULT_RETENTION, Journal, NullJournal, open_journal
 from bulktui.core.journal_files import JournalChoice, choose_path
 from bulktui.core.journal_queries import ActionEntry, HistoryEntry
 from bulktui.core.text import one_line
@@ -77,10 +77,13 @@ def journal_for_args(
     *,
     environ: Mapping[str, str] | None = None,
     on_problem: Callable[[str], None] | None = None,
+    retention: timedelta = DEFAULT_RETENTION,
 ) -> Journal | NullJournal:
     """The journal a console or job command writes to (created if need be), or a null
-    journal whose ``problem`` (one line, or None when turned off) the caller shows once."""
-    return open_journal(journal_choice(args, instance_url, environ), on_problem=on_problem)
+    journal whose ``problem`` (one line, or None when turned off) the caller shows once.
+    ``on_problem`` hears, once, of a fault that ends the journal later in the run."""
+    choice = journal_choice(args, instance_url, environ)
+    return open_journal(choice, on_problem=on_problem, retention=retention)
 
 
 # --------------------------------------------------------------------------- commands

@@ -197,3 +197,18 @@ def test_the_snapshot_time_is_what_is_recorded(tmp_path: Path) -> None:
     (entry,) = opened.history()
     assert entry.first_seen == T0
     opened.close()
+
+
+def test_a_journal_the_user_may_not_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As root no file is read-only, so the permission answer is what is replaced here."""
+    path = tmp_path / "j.sqlite3"
+    _journal_with_jobs(path, 3)
+    monkeypatch.setattr("bulktui.core.journal.os.access", lambda *_: False)
+    writer = Journal.open(path)  # the console: no journal, and says how to fix it
+    assert isinstance(writer, NullJournal) and "read-only" in (writer.problem or "")
+    reader = Journal.open(path, create=False)  # the history commands: read it as it is
+    assert isinstance(reader, Journal) and reader.read_only
+    assert len(reader.history()) == 3
+    reader.record_snapshot(snapshot([full(9)]))  # never written
+    assert len(reader.known_jobs()) == 3
+    reader.close()
