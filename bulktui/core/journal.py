@@ -276,6 +276,8 @@ class Journal:
                 if not create:
                     return NullJournal(f"no journal yet at {path}", path)
                 files.create_private(path)
+            if not path.is_file():  # a FIFO or a device: never opened, never waited on
+                return NullJournal(f"{where} is not a regular file; {_WITHOUT}", path)
             files.tighten_mode(path)
         except OSError as exc:
             return NullJournal(

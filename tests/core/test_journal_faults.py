@@ -212,3 +212,11 @@ def test_a_journal_the_user_may_not_write(tmp_path: Path, monkeypatch: pytest.Mo
     reader.record_snapshot(snapshot([full(9)]))  # never written
     assert len(reader.known_jobs()) == 3
     reader.close()
+
+
+def test_a_fifo_is_never_opened(tmp_path: Path) -> None:
+    fifo = tmp_path / "j.sqlite3"
+    os.mkfifo(fifo)
+    opened = Journal.open(fifo)  # would block forever if its header were read
+    assert isinstance(opened, NullJournal) and "not a regular file" in (opened.problem or "")
+    assert isinstance(Journal.open(tmp_path), NullJournal)  # a directory neither
