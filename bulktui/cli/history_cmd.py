@@ -18,15 +18,16 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bulktui.cli.common import UsageError, fail
 from bulktui.cli.output import cell, emit, emit_json, format_when, table
-from bulktui.core import journal_files
-from bulktui.core.journal import DEFAULT_RETENTION, Journal, NullJournal, open_journal
-from bulktui.core.journal_files import JournalChoice, choose_path
-from bulktui.core.journal_queries import ActionEntry, HistoryEntry
 from bulktui.core.text import one_line
+
+if TYPE_CHECKING:  # imported when a command runs: every other command's start stays quick
+    from bulktui.core.journal import Journal, NullJournal
+    from bulktui.core.journal_files import JournalChoice
+    from bulktui.core.journal_queries import ActionEntry, HistoryEntry
 
 CELL_WIDTH = 40  # a cell of server text is cut here in tables
 MESSAGE_WIDTH = 72
@@ -63,6 +64,8 @@ def journal_choice(
     environ: Mapping[str, str] | None = None,
 ) -> JournalChoice:
     """Which journal ``args`` and the environment ask for, for the org at ``instance_url``."""
+    from bulktui.core.journal_files import choose_path
+
     return choose_path(
         option=getattr(args, "journal", None),
         disabled=bool(getattr(args, "no_journal", False)),
@@ -77,13 +80,15 @@ def journal_for_args(
     *,
     environ: Mapping[str, str] | None = None,
     on_problem: Callable[[str], None] | None = None,
-    retention: timedelta = DEFAULT_RETENTION,
+    retention: timedelta | None = None,
 ) -> Journal | NullJournal:
     """The journal a console or job command writes to (created if need be), or a null
     journal whose ``problem`` (one line, or None when turned off) the caller shows once.
     ``on_problem`` hears, once, of a fault that ends the journal later in the run."""
+    from bulktui.core.journal import DEFAULT_RETENTION, open_journal
+
     choice = journal_choice(args, instance_url, environ)
-    return open_journal(choice, on_problem=on_problem, retention=retention)
+    return open_journal(choice, on_problem=on_problem, retention=retention or DEFAULT_RETENTION)
 
 
 # --------------------------------------------------------------------------- commands
@@ -141,6 +146,8 @@ def _org_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_history(args: argparse.Namespace) -> int:
+    from bulktui.core.journal import NullJournal
+
     since = parse_since(args.since) if args.since else None
     with _reading(args) as journal:
         if isinstance(journal, NullJournal):
@@ -160,6 +167,8 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def run_actions(args: argparse.Namespace) -> int:
+    from bulktui.core.journal import NullJournal
+
     since = parse_since(args.since) if args.since else None
     with _reading(args) as journal:
         if isinstance(journal, NullJournal):
@@ -175,6 +184,8 @@ def run_actions(args: argparse.Namespace) -> int:
 
 
 def run_journal(args: argparse.Namespace) -> int:
+    from bulktui.core.journal import NullJournal
+
     with _reading(args) as journal:
         if isinstance(journal, NullJournal):
             return fail(journal.problem or "no journal", 1)
@@ -214,6 +225,8 @@ def parse_since(text: str) -> datetime:
 @contextlib.contextmanager
 def _reading(args: argparse.Namespace) -> Iterator[Journal | NullJournal]:
     """The org's journal, opened for reading (never created), closed afterwards."""
+    from bulktui.core.journal import open_journal
+
     journal = open_journal(_command_choice(args), create=False)
     try:
         yield journal
@@ -222,6 +235,9 @@ def _reading(args: argparse.Namespace) -> Iterator[Journal | NullJournal]:
 
 
 def _command_choice(args: argparse.Namespace) -> JournalChoice:
+    from bulktui.core import journal_files
+    from bulktui.core.journal_files import JournalChoice
+
     explicit = getattr(args, "journal", None) or os.environ.get(journal_files.ENV, "").strip()
     if explicit and explicit.lower() not in journal_files.OFF_WORDS:
         return journal_choice(args, None)
