@@ -25,6 +25,7 @@ import os
 import re
 import sqlite3
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -64,7 +65,8 @@ __all__ = [
 DEFAULT_RETENTION = timedelta(days=180)
 OPEN_WAIT = 2.0  # seconds: opening (and a first migration) may wait for another process
 WRITE_WAIT = 0.2  # seconds: a write on the poller's path waits no longer, then retries later
-LISTED_STEP = 3600.0  # seconds: "last seen in a listing" is kept to the hour (see docs)
+LISTED_STEP = 3600.0  # seconds: "last seen in a listing" is kept to an hour or two (docs)
+MAX_REFRESHES = 300  # "last listed"-only rewrites per write: no hourly burst on a big org
 PRUNE_EVERY = timedelta(days=1)
 PRUNE_CHUNK = 500
 MAX_INFO_CHARS = 64_000  # a JobInfo's JSON beyond this keeps only its known fields
@@ -250,6 +252,7 @@ class Journal:
         self._org_id: str | None = None
         self._user: str | None = None
         self._last_listing: float | None = None
+        self._refreshes = 0  # "last listed" refreshes in the current write
         self._reader = JournalReader(db)
 
     # ----------------------------------------------------------------------- open
@@ -331,15 +334,15 @@ class Journal:
             # The hot loop of an idle org: the poller republishes unchanged JobInfo objects,
             # so one dict lookup and an identity test settle most jobs.
             sightings = []
+            refreshes = 0
             for view in snapshot.jobs.values():
                 k = known.get(view.job.id)
-                if (
-                    k is not None
-                    and k.job is view.job
-                    and k.purged == view.purged
-                    and (view.purged or not _listing_due(k.last_listed, now))
-                ):
-                    continue
+                if k is not None and k.job is view.job and k.purged == view.purged:
+                    if view.purged or not _listing_due(k.last_listed, now, view.job.id):
+                        continue
+                    if refreshes >= MAX_REFRESHES:
+                        continue  # only "last listed" is due: next cycle
+                    refreshes += 1
                 sightings.append(_Sighting(view.job, view.purged, True))
             self._record(sightings, now, batches=batches, listing=True)
 
@@ -626,6 +629,7 @@ class Journal:
             if known is None:
                 return
             writes: list[tuple[str, tuple[Any, ...]]] = []
+            self._refreshes = 0
             updated: dict[str, _Known] = {}
             for seen in sightings:
                 step = self._plan(seen, known.get(seen.job.id), now)
@@ -663,7 +667,7 @@ class Journal:
             k is not None
             and k.job is job
             and k.purged == seen.purged
-            and (not seen.listed or seen.purged or not _listing_due(k.last_listed, now))
+            and (not seen.listed or seen.purged or not _listing_due(k.last_listed, now, job.id))
         ):
             return None
         full = _has_counts(job)
@@ -682,8 +686,11 @@ class Journal:
         kind = kind_of(job).value if replace_info or k is None else k.kind
         ended = (liveness(job) is Liveness.ENDED) if replace_info or k is None else k.ended
         last_listed = k.last_listed if k is not None else None
-        if seen.listed and not seen.purged and _listing_due(last_listed, now):
+        if seen.listed and not seen.purged and _listing_due(last_listed, now, job.id):
             last_listed = now
+        elif seen.listed and seen.purged and (k is None or not k.purged) and self._last_listing:
+            # Gone now: it was last seen in the previous listing (the hourly value is older).
+            last_listed = max(last_listed or 0.0, self._last_listing)
         new = _Known(
             job,
             digest,
@@ -738,6 +745,11 @@ class Journal:
             sets.append("purged_at = ?")
             params.append(now if new.purged else None)
         if last_listed != k.last_listed:
+            if not sets:  # only the refresh: a few hundred a cycle, the rest next time
+                if self._refreshes >= MAX_REFRESHES:
+                    k.job = job
+                    return None
+                self._refreshes += 1
             sets.append("last_listed = ?")
             params.append(last_listed)
         if not sets:
@@ -901,8 +913,16 @@ def _ts(when: datetime) -> float:
     return when.timestamp()
 
 
-def _listing_due(last_listed: float | None, now: float) -> bool:
-    return last_listed is None or now - last_listed >= LISTED_STEP
+def _listing_due(last_listed: float | None, now: float, job_id: str) -> bool:
+    """Whether "last seen in a listing" is worth rewriting: after an hour, plus a fixed
+    per-job spread of up to another hour, so the jobs of a big org are refreshed a few per
+    cycle instead of all in one transaction every hour."""
+    if last_listed is None:
+        return True
+    age = now - last_listed
+    return age >= LISTED_STEP and age >= LISTED_STEP * (
+        1 + (zlib.crc32(job_id.encode()) % 997) / 997
+    )
 
 
 def _state(job: JobInfo) -> str | None:

@@ -15,7 +15,7 @@ import pytest
 from bulktui.api.enums import BatchState, JobState, JobType, Operation
 from bulktui.api.models import BatchInfo
 from bulktui.core.actions import Action, ActionRefused, ActionSucceeded, ActionUncertain
-from bulktui.core.journal import Journal, NullJournal
+from bulktui.core.journal import MAX_REFRESHES, Journal, NullJournal
 from bulktui.core.journal_schema import APPLICATION_ID, SCHEMA_VERSION
 
 from .journal_support import ORG, T0, full, job_id, list_row, snapshot
@@ -106,13 +106,32 @@ def test_a_cycle_writes_only_the_jobs_that_changed(journal: Journal) -> None:
     assert db.total_changes == before + 2 + 1  # two jobs and the "recorded at" mark
 
 
-def test_last_listed_is_kept_to_the_hour(journal: Journal, path: Path) -> None:
-    jobs = [full(1)]
+def test_last_listed_is_kept_to_an_hour_or_two_and_spread(journal: Journal, path: Path) -> None:
+    jobs = [full(n) for n in range(1, 101)]
     journal.record_snapshot(snapshot(jobs))
-    journal.record_snapshot(snapshot(jobs, T0 + timedelta(minutes=30)))
-    journal.record_snapshot(snapshot(jobs, T0 + timedelta(minutes=61)))
-    (listed,) = _raw(path).execute("SELECT last_listed FROM jobs").fetchone()
-    assert listed == (T0 + timedelta(minutes=61)).timestamp()
+    journal.record_snapshot(snapshot(jobs, T0 + timedelta(minutes=59)))
+
+    def listed() -> list[float]:
+        return [row[0] for row in _raw(path).execute("SELECT last_listed FROM jobs")]
+
+    assert set(listed()) == {T0.timestamp()}  # nothing rewritten within the hour
+    later = T0 + timedelta(minutes=90)
+    journal.record_snapshot(snapshot(jobs, later))
+    assert set(listed()) == {T0.timestamp(), later.timestamp()}  # some now, the rest later
+    journal.record_snapshot(snapshot(jobs, T0 + timedelta(minutes=121)))
+    assert T0.timestamp() not in listed()
+    many = [full(n) for n in range(1000, 1000 + MAX_REFRESHES + 50)]
+    journal.record_snapshot(snapshot(many, T0))
+    journal.record_snapshot(snapshot(many, T0 + timedelta(hours=3)))
+    refreshed = "SELECT count(*) FROM jobs WHERE job_id >= ? AND last_listed > ?"
+    count = _raw(path).execute(refreshed, (many[0].id, T0.timestamp())).fetchone()[0]
+    assert count == MAX_REFRESHES  # a long-idle big org catches up over a few cycles
+    # A job that goes is marked last listed in the listing before the one it vanished from.
+    gone = T0 + timedelta(minutes=125)
+    journal.record_snapshot(snapshot(jobs, T0 + timedelta(minutes=124)))
+    journal.record_snapshot(snapshot(jobs, gone, purged=[jobs[0].id]))
+    entry = next(e for e in journal.history() if e.job.id == jobs[0].id)
+    assert entry.purged_at == gone and entry.last_listed == T0 + timedelta(minutes=124)
 
 
 def test_purged_jobs_leave_the_preload_and_stay_in_history(journal: Journal) -> None:
