@@ -755,7 +755,13 @@ class Journal:
         if not sets:
             return new, None
         params.append(job.id)
-        return new, (f"UPDATE jobs SET {', '.join(sets)} WHERE job_id = ?", tuple(params))
+        where = "job_id = ?"
+        if replace_info and not new.full:
+            # Another process may have stored a full GET since we looked: a list row of the
+            # same state must not replace it there either.
+            where += " AND NOT (full = 1 AND state IS ?)"
+            params.append(_text(state, 60))
+        return new, (f"UPDATE jobs SET {', '.join(sets)} WHERE {where}", tuple(params))
 
     def _write(self, writes: Sequence[tuple[str, tuple[Any, ...]]]) -> bool:
         """Run ``writes`` and any pending action rows in one transaction. False when the file

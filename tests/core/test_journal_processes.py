@@ -7,10 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bulktui.api.enums import JobState
 from bulktui.core.actions import Action, ActionRefused
 from bulktui.core.journal import Journal
 
-from .journal_support import full, job_id, snapshot
+from .journal_support import T0, full, job_id, snapshot
 
 # One process of the pair: a console or a cron job recording its own jobs and actions.
 WRITER = """
@@ -116,3 +117,17 @@ def test_a_writer_held_up_by_another_process_defers_and_catches_up(tmp_path: Pat
     assert len(journal.actions()) == 1
     assert said == [] and journal.enabled
     journal.close()
+
+
+def test_a_list_row_never_overwrites_another_processes_full_jobinfo(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    from .journal_support import list_row
+
+    console, cron = Journal.open(path), Journal.open(path)
+    assert isinstance(console, Journal) and isinstance(cron, Journal)
+    console.record_snapshot(snapshot([list_row(1, JobState.OPEN)]))
+    cron.record_job(full(1), T0)  # the other process reads it in full
+    console.record_snapshot(snapshot([list_row(1)]))  # this one still only has a list row
+    assert console.known_jobs()[0].number_records_processed == 101
+    console.close()
+    cron.close()
