@@ -105,7 +105,7 @@ class JournalLike(Protocol):
     def record_action(
         self, outcome: ActionOutcome, org_id: str | None = None, user: str | None = None
     ) -> None: ...
-    def known_jobs(self, org_id: str | None = None) -> list[JobInfo]: ...
+    def known_jobs(self, org_id: str | None = None, limit: int | None = None) -> list[JobInfo]: ...
 
 
 # --------------------------------------------------------------------------- null journal
@@ -157,8 +157,11 @@ class NullJournal:
     ) -> None:
         pass
 
-    def known_jobs(self, org_id: str | None = None) -> list[JobInfo]:
+    def known_jobs(self, org_id: str | None = None, limit: int | None = None) -> list[JobInfo]:
         return []
+
+    def info(self) -> JournalInfo | None:
+        return None
 
     def known_as_of(self) -> datetime | None:
         return None
@@ -452,16 +455,17 @@ class Journal:
 
     # ----------------------------------------------------------------------- reading
 
-    def known_jobs(self, org_id: str | None = None) -> list[JobInfo]:
+    def known_jobs(self, org_id: str | None = None, limit: int | None = None) -> list[JobInfo]:
         """Every job not purged (of ``org_id``, or of no known org), newest first, for
-        ``Poller.preload``. Rows that no longer parse are skipped: nothing read back is
-        trusted more than a server answer."""
+        ``Poller.preload``; ``limit``: only the newest (a first screenful paints sooner).
+        Rows that no longer parse are skipped: nothing read back is trusted more than a
+        server answer."""
         with self._lock:
             db = self._db
             if db is None:
                 return []
             try:
-                jobs = self._reader.known_jobs(org_id)
+                jobs = self._reader.known_jobs(org_id, limit)
             except sqlite3.Error as exc:
                 self._failed(exc)
                 return []

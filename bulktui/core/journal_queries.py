@@ -170,13 +170,15 @@ class JournalReader:
         except ValueError:
             return None
 
-    def known_jobs(self, org_id: str | None) -> list[JobInfo]:
+    def known_jobs(self, org_id: str | None, limit: int | None = None) -> list[JobInfo]:
         sql = "SELECT job_id, info FROM jobs WHERE purged_at IS NULL"
         params: tuple[Any, ...] = ()
         if org_id is not None:
             sql += " AND (org_id = ? OR org_id IS NULL)"
             params = (org_id,)
         sql += " ORDER BY created_date DESC"
+        if limit is not None:
+            sql += f" LIMIT {max(0, int(limit))}"
         jobs = [job_from_json(row[1], row[0]) for row in self._db.execute(sql, params)]
         return [job for job in jobs if job is not None]
 

@@ -16,6 +16,7 @@ from bulktui.api.enums import BatchState, JobState, JobType, Operation
 from bulktui.api.models import BatchInfo
 from bulktui.core.actions import Action, ActionRefused, ActionSucceeded, ActionUncertain
 from bulktui.core.journal import MAX_REFRESHES, Journal, NullJournal
+from bulktui.core.journal_files import default_path, journal_dir, org_key
 from bulktui.core.journal_schema import APPLICATION_ID, SCHEMA_VERSION
 
 from .journal_support import ORG, T0, full, job_id, list_row, snapshot
@@ -273,3 +274,24 @@ def test_operation_and_kind_are_kept_for_a_v2_query(journal: Journal) -> None:
     journal.record_snapshot(snapshot([query]))
     (entry,) = journal.history()
     assert entry.kind == "V2 query" and entry.job.operation is Operation.QUERY
+
+
+def test_the_newest_jobs_first_for_a_quick_first_paint(journal: Journal) -> None:
+    journal.record_snapshot(snapshot([full(n) for n in range(1, 50)]))
+    assert [j.id for j in journal.known_jobs(limit=3)] == [job_id(1), job_id(2), job_id(3)]
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("https://Acme.My.Salesforce.com/", "acme.my.salesforce.com"),
+        ("http://127.0.0.1:8443", "127.0.0.1_8443"),
+        ("acme--dev.sandbox.my.salesforce.com", "acme--dev.sandbox.my.salesforce.com"),
+        ("https://../../etc/passwd", "_"),
+        ("https://a b;c", "a_b_c"),
+    ],
+)
+def test_the_org_key_is_a_safe_file_name(url: str, key: str) -> None:
+    assert org_key(url) == key
+    assert default_path(url).name == key + ".sqlite3"
+    assert default_path(url).parent == journal_dir()
