@@ -67,6 +67,7 @@ OPEN_WAIT = 2.0  # seconds: opening (and a first migration) may wait for another
 WRITE_WAIT = 0.2  # seconds: a write on the poller's path waits no longer, then retries later
 LISTED_STEP = 3600.0  # seconds: "last seen in a listing" is kept to an hour or two (docs)
 MAX_REFRESHES = 300  # "last listed"-only rewrites per write: no hourly burst on a big org
+MAX_PENDING_ACTIONS = 1_000  # action rows waiting for a busy file, at most
 PRUNE_EVERY = timedelta(days=1)
 PRUNE_CHUNK = 500
 MAX_INFO_CHARS = 64_000  # a JobInfo's JSON beyond this keeps only its known fields
@@ -447,6 +448,11 @@ class Journal:
             _text(message) or "",
         )
         with self._lock:
+            if self._db is None or self.read_only:
+                return
+            if len(self._pending_actions) >= MAX_PENDING_ACTIONS:
+                log.warning("journal busy for long: an action row was not recorded")
+                del self._pending_actions[0]
             self._pending_actions.append(row)
             if isinstance(outcome, ActionSucceeded):
                 self._record([_Sighting(outcome.job, False, False)], _ts(at))
