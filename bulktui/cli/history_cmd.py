@@ -251,7 +251,7 @@ def _command_choice(args: argparse.Namespace) -> JournalChoice:
     if len(found) == 1:
         return JournalChoice(found[0])
     if not found:
-        raise UsageError(f"no journal yet in {journal_files.journal_dir()}")
+        return JournalChoice(None, f"nothing recorded yet in {journal_files.journal_dir()}")
     names = ", ".join(p.stem for p in found[:5]) + (", …" if len(found) > 5 else "")
     raise UsageError(
         f"which org? journals for {names}: pass --profile, --instance-url or --journal PATH"

@@ -144,7 +144,7 @@ def test_the_org_is_found_without_network(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = _run(capsys, "history")
-    assert code == 2 and "no journal yet" in err
+    assert code == 1 and "nothing recorded yet" in err
     target = default_path(URL)
     assert str(target).startswith(str(tmp_path / "state"))
     _fill(target)
