@@ -18,32 +18,52 @@ with the next call, so two processes share a journal without blocking each other
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import logging
 import os
-import re
 import sqlite3
 import threading
-import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
-from bulktui.api.lifecycle import JobKind, Liveness, kind_of, liveness
+from bulktui.api.lifecycle import JobKind, kind_of
 from bulktui.api.models import BatchInfo, JobInfo
 from bulktui.core import journal_files as files
 from bulktui.core.actions import ActionOutcome, ActionRefused, ActionSucceeded
 from bulktui.core.journal_files import JournalChoice
+from bulktui.core.journal_null import ErrorGroupLike, FailedGroupsLike, JournalLike, NullJournal
+from bulktui.core.journal_open import (
+    ANOTHER,
+    BUSY,
+    CORRUPT,
+    FULL,
+    LOCKED,
+    NOTADB,
+    OPEN_WAIT,
+    READONLY,
+    WITHOUT,
+    connect,
+    error_code,
+    moved_aside,
+    open_failure,
+)
 from bulktui.core.journal_queries import (
     ActionEntry,
     HistoryEntry,
     JobRecord,
     JournalInfo,
     JournalReader,
-    job_from_json,
+)
+from bulktui.core.journal_rows import (
+    Known,
+    Sighting,
+    as_int,
+    json_text,
+    listing_due,
+    plan,
+    safe_text,
+    to_ts,
 )
 from bulktui.core.journal_schema import SchemaError, check_identity, migrate
 from bulktui.core.snapshot import Snapshot
@@ -63,127 +83,11 @@ __all__ = [
 ]
 
 DEFAULT_RETENTION = timedelta(days=180)
-OPEN_WAIT = 2.0  # seconds: opening (and a first migration) may wait for another process
 WRITE_WAIT = 0.2  # seconds: a write on the poller's path waits no longer, then retries later
-LISTED_STEP = 3600.0  # seconds: "last seen in a listing" is kept to an hour or two (docs)
 MAX_REFRESHES = 300  # "last listed"-only rewrites per write: no hourly burst on a big org
 MAX_PENDING_ACTIONS = 1_000  # action rows waiting for a busy file, at most
 PRUNE_EVERY = timedelta(days=1)
 PRUNE_CHUNK = 500
-MAX_INFO_CHARS = 64_000  # a JobInfo's JSON beyond this keeps only its known fields
-MAX_TEXT = 2_000  # server words kept per action / error group
-
-# SQLite primary result codes (sqlite3 exceptions carry the extended code).
-_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
-
-
-class ErrorGroupLike(Protocol):
-    """What the journal keeps of ``bulktui.api.results.ErrorGroup`` (never its samples)."""
-
-    @property
-    def code(self) -> str: ...
-    @property
-    def first_message(self) -> str: ...
-    @property
-    def count(self) -> int: ...
-
-
-class FailedGroupsLike(Protocol):
-    """``bulktui.api.results.FailedRecordGroups``, as far as the journal reads it."""
-
-    @property
-    def groups(self) -> Sequence[ErrorGroupLike]: ...
-
-
-class JournalLike(Protocol):
-    """What the console, the poller's owner and the commands use; both kinds satisfy it."""
-
-    enabled: bool
-    path: Path | None
-    problem: str | None
-
-    def record_snapshot(self, snapshot: Snapshot) -> None: ...
-    def record_action(
-        self, outcome: ActionOutcome, org_id: str | None = None, user: str | None = None
-    ) -> None: ...
-    def known_jobs(self, org_id: str | None = None, limit: int | None = None) -> list[JobInfo]: ...
-
-
-# --------------------------------------------------------------------------- null journal
-
-
-class NullJournal:
-    """Records nothing and knows nothing. ``problem`` says why in one line (None when the
-    journal was turned off on purpose)."""
-
-    enabled = False
-
-    def __init__(self, problem: str | None = None, path: Path | None = None) -> None:
-        self.problem = problem
-        self.path = path
-
-    def record_snapshot(self, snapshot: Snapshot) -> None:
-        pass
-
-    def record_action(
-        self, outcome: ActionOutcome, org_id: str | None = None, user: str | None = None
-    ) -> None:
-        pass
-
-    def record_listing(self, jobs: Iterable[JobInfo], at: datetime) -> list[str]:
-        return []
-
-    def record_job(self, job: JobInfo, at: datetime) -> None:
-        pass
-
-    def mark_purged(self, job_id: str, at: datetime) -> None:
-        pass
-
-    def record_batches(self, job_id: str, batches: Sequence[BatchInfo], at: datetime) -> None:
-        pass
-
-    def record_result_counts(
-        self,
-        job_id: str,
-        at: datetime,
-        *,
-        processed: int | None,
-        failed: int | None,
-        unprocessed: int | None = None,
-    ) -> None:
-        pass
-
-    def record_failed_groups(
-        self, job_id: str, batch_id: str | None, groups: FailedGroupsLike, at: datetime
-    ) -> None:
-        pass
-
-    def known_jobs(self, org_id: str | None = None, limit: int | None = None) -> list[JobInfo]:
-        return []
-
-    def info(self) -> JournalInfo | None:
-        return None
-
-    def known_as_of(self) -> datetime | None:
-        return None
-
-    def history(self, **_: Any) -> list[HistoryEntry]:
-        return []
-
-    def actions(self, **_: Any) -> list[ActionEntry]:
-        return []
-
-    def job_record(self, job_id: str) -> JobRecord | None:
-        return None
-
-    def maybe_prune(self, now: datetime | None = None) -> int:
-        return 0
-
-    def prune(self, now: datetime | None = None) -> int:
-        return 0
-
-    def close(self) -> None:
-        pass
 
 
 # --------------------------------------------------------------------------- opening
@@ -201,31 +105,6 @@ def open_journal(
     if choice.path is None:
         return NullJournal(choice.reason and f"no journal: {choice.reason}")
     return Journal.open(choice.path, create=create, retention=retention, on_problem=on_problem)
-
-
-_ANOTHER = "choose another file with --journal PATH (or --no-journal)"
-_WITHOUT = "bulktui runs without a journal; " + _ANOTHER
-
-
-@dataclass(slots=True)
-class _Known:
-    """What the journal holds of one job, enough to tell whether a new sighting changes it."""
-
-    job: JobInfo | None  # the object last recorded by this process (identity check first)
-    digest: bytes
-    full: bool
-    state: str | None
-    kind: str
-    ended: bool
-    purged: bool
-    last_listed: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Sighting:
-    job: JobInfo
-    purged: bool
-    listed: bool  # seen in a listing (not only a GET or an action's answer)
 
 
 class Journal:
@@ -250,7 +129,7 @@ class Journal:
         self.read_only = read_only
         self._on_problem = on_problem
         self._lock = threading.RLock()
-        self._known: dict[str, _Known] | None = None
+        self._known: dict[str, Known] | None = None
         self._batches: dict[str, tuple[BatchInfo, ...]] = {}
         self._pending_actions: list[tuple[Any, ...]] = []
         self._org_id: str | None = None
@@ -278,32 +157,32 @@ class Journal:
         where = f"journal {path}"
         try:
             if path.is_dir():
-                return NullJournal(f"{where} is a directory; {_WITHOUT}", path)
+                return NullJournal(f"{where} is a directory; {WITHOUT}", path)
             if not path.exists():
                 if not create:
                     return NullJournal(f"no journal yet at {path}", path)
                 files.create_private(path)
             if not path.is_file():  # a FIFO or a device: never opened, never waited on
-                return NullJournal(f"{where} is not a regular file; {_WITHOUT}", path)
+                return NullJournal(f"{where} is not a regular file; {WITHOUT}", path)
             files.tighten_mode(path)
         except OSError as exc:
             return NullJournal(
-                f"{where} cannot be created ({exc.strerror or exc}); {_WITHOUT}",
+                f"{where} cannot be created ({exc.strerror or exc}); {WITHOUT}",
                 path,
             )
         why = files.damage(path)
         if why is not None:
-            return _moved_aside(path, why)
+            return moved_aside(path, why)
         read_only = not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
         if read_only and create:
             return NullJournal(
-                f"{where} is read-only; make it writable (chmod u+w) or {_ANOTHER}",
+                f"{where} is read-only; make it writable (chmod u+w) or {ANOTHER}",
                 path,
             )
         try:
-            db = _connect(path, read_only=read_only)
+            db = connect(path, read_only=read_only)
         except sqlite3.Error as exc:
-            return _open_failure(path, exc)
+            return open_failure(path, exc)
         try:
             # Ours (or new) before anything is written: a foreign file is left as it was.
             check_identity(db)
@@ -314,10 +193,10 @@ class Journal:
             db.execute(f"PRAGMA busy_timeout = {int(WRITE_WAIT * 1000)}")
         except SchemaError as exc:
             db.close()
-            return NullJournal(f"{where} is not usable: {exc}; {_WITHOUT}", path)
+            return NullJournal(f"{where} is not usable: {exc}; {WITHOUT}", path)
         except sqlite3.Error as exc:
             db.close()
-            return _open_failure(path, exc)
+            return open_failure(path, exc)
         return cls(db, path, retention=retention, on_problem=on_problem, read_only=read_only)
 
     # ----------------------------------------------------------------------- writing
@@ -327,7 +206,7 @@ class Journal:
         if snapshot.identity is not None:
             self._org_id = snapshot.identity.org_id or self._org_id
             self._user = snapshot.identity.username or self._user
-        now = _ts(snapshot.fetched_at or datetime.now(UTC))
+        now = to_ts(snapshot.fetched_at or datetime.now(UTC))
         batches: dict[str, tuple[BatchInfo, ...]] = {}
         if snapshot.selected_job_id and snapshot.batches is not None:
             batches[snapshot.selected_job_id] = tuple(snapshot.batches)
@@ -342,12 +221,12 @@ class Journal:
             for view in snapshot.jobs.values():
                 k = known.get(view.job.id)
                 if k is not None and k.job is view.job and k.purged == view.purged:
-                    if view.purged or not _listing_due(k.last_listed, now, view.job.id):
+                    if view.purged or not listing_due(k.last_listed, now, view.job.id):
                         continue
                     if refreshes >= MAX_REFRESHES:
                         continue  # only "last listed" is due: next cycle
                     refreshes += 1
-                sightings.append(_Sighting(view.job, view.purged, True))
+                sightings.append(Sighting(view.job, view.purged, True))
             self._record(sightings, now, batches=batches, listing=True)
 
     def record_listing(self, jobs: Iterable[JobInfo], at: datetime) -> list[str]:
@@ -355,7 +234,7 @@ class Journal:
         journal knew as listed that it lacks. Confirm each is gone (one GET) before calling
         ``mark_purged``."""
         listed = list(jobs)
-        self._record((_Sighting(j, False, True) for j in listed), _ts(at), listing=True)
+        self._record((Sighting(j, False, True) for j in listed), to_ts(at), listing=True)
         with self._lock:
             known = self._known or {}
             ids = {j.id for j in listed}
@@ -363,7 +242,7 @@ class Journal:
 
     def record_job(self, job: JobInfo, at: datetime) -> None:
         """A JobInfo read on its own (``show``, an action's answer)."""
-        self._record([_Sighting(job, False, False)], _ts(at))
+        self._record([Sighting(job, False, False)], to_ts(at))
 
     def mark_purged(self, job_id: str, at: datetime) -> None:
         with self._lock:
@@ -371,11 +250,13 @@ class Journal:
             k = known.get(job_id) if known is not None else None
             if k is None or k.purged:
                 return
-            if self._write([("UPDATE jobs SET purged_at = ? WHERE job_id = ?", (_ts(at), job_id))]):
+            if self._write(
+                [("UPDATE jobs SET purged_at = ? WHERE job_id = ?", (to_ts(at), job_id))]
+            ):
                 k.purged = True
 
     def record_batches(self, job_id: str, batches: Sequence[BatchInfo], at: datetime) -> None:
-        self._record([], _ts(at), batches={job_id: tuple(batches)})
+        self._record([], to_ts(at), batches={job_id: tuple(batches)})
 
     def record_result_counts(
         self,
@@ -390,7 +271,7 @@ class Journal:
             [
                 (
                     "INSERT OR REPLACE INTO result_counts VALUES (?, ?, ?, ?, ?)",
-                    (job_id, _int(processed), _int(failed), _int(unprocessed), _ts(at)),
+                    (job_id, as_int(processed), as_int(failed), as_int(unprocessed), to_ts(at)),
                 )
             ]
         )
@@ -405,14 +286,14 @@ class Journal:
         ]
         merged: dict[str, tuple[int, str]] = {}
         for group in groups.groups:
-            code = _text(group.code, 200) or ""
-            count, message = merged.get(code, (0, _text(group.first_message) or ""))
-            merged[code] = (count + (_int(group.count) or 0), message)
+            code = safe_text(group.code, 200) or ""
+            count, message = merged.get(code, (0, safe_text(group.first_message) or ""))
+            merged[code] = (count + (as_int(group.count) or 0), message)
         for code, (count, message) in merged.items():
             writes.append(
                 (
                     "INSERT INTO failure_groups VALUES (?, ?, ?, ?, ?, ?)",
-                    (job_id, key, code, count, message, _ts(at)),
+                    (job_id, key, code, count, message, to_ts(at)),
                 )
             )
         self._write(writes)
@@ -437,15 +318,15 @@ class Journal:
         rule = getattr(outcome, "rule", None)
         at = datetime.now(UTC)
         row = (
-            _ts(at),
+            to_ts(at),
             org_id or self._org_id,
-            _text(user or self._user, 200),
-            _text(job_id, 40),
-            _text(action, 60),
-            _text(origin, 20),
-            _text(rule, 200),
+            safe_text(user or self._user, 200),
+            safe_text(job_id, 40),
+            safe_text(action, 60),
+            safe_text(origin, 20),
+            safe_text(rule, 200),
             word,
-            _text(message) or "",
+            safe_text(message) or "",
         )
         with self._lock:
             if self._db is None or self.read_only:
@@ -455,7 +336,7 @@ class Journal:
                 del self._pending_actions[0]
             self._pending_actions.append(row)
             if isinstance(outcome, ActionSucceeded):
-                self._record([_Sighting(outcome.job, False, False)], _ts(at))
+                self._record([Sighting(outcome.job, False, False)], to_ts(at))
             else:
                 self._write([])  # flushes the pending action rows
 
@@ -528,7 +409,7 @@ class Journal:
         """Forget jobs and actions older than the retention, in short chunked transactions so
         no other writer waits long. Returns how many rows went."""
         now = now or datetime.now(UTC)
-        cutoff = _ts(now - self.retention)
+        cutoff = to_ts(now - self.retention)
         removed = 0
         while True:
             with self._lock:
@@ -605,7 +486,7 @@ class Journal:
                 self._failed(exc)
                 return empty
 
-    def _load_known(self) -> dict[str, _Known] | None:
+    def _load_known(self) -> dict[str, Known] | None:
         """The light per-job state (no JSON), loaded once, kept current by our own writes."""
         if self._known is None and self._db is not None:
             try:
@@ -617,7 +498,7 @@ class Journal:
                 self._failed(exc)
                 return None
             self._known = {
-                r[0]: _Known(
+                r[0]: Known(
                     None, r[1], bool(r[2]), r[3], r[4] or "", bool(r[5]), r[6] is not None, r[7]
                 )
                 for r in rows
@@ -626,7 +507,7 @@ class Journal:
 
     def _record(
         self,
-        sightings: Iterable[_Sighting],
+        sightings: Iterable[Sighting],
         now: float,
         *,
         batches: Mapping[str, tuple[BatchInfo, ...]] | None = None,
@@ -640,15 +521,21 @@ class Journal:
                 return
             writes: list[tuple[str, tuple[Any, ...]]] = []
             self._refreshes = 0
-            updated: dict[str, _Known] = {}
+            updated: dict[str, Known] = {}
             for seen in sightings:
-                step = self._plan(seen, known.get(seen.job.id), now)
-                if step is None:
+                k = known.get(seen.job.id)
+                change = plan(seen, k, now, org_id=self._org_id, last_listing=self._last_listing)
+                if change is None:
                     continue
-                new, statement = step
-                updated[seen.job.id] = new
-                if statement is not None:
-                    writes.append(statement)
+                if change.refresh_only:  # a few hundred a write; the rest next time
+                    if self._refreshes >= MAX_REFRESHES:
+                        if k is not None:
+                            k.job = seen.job
+                        continue
+                    self._refreshes += 1
+                updated[seen.job.id] = change.new
+                if change.statement is not None:
+                    writes.append(change.statement)
             for job_id, tup in (batches or {}).items():
                 if self._batches.get(job_id) == tup:
                     continue
@@ -657,7 +544,7 @@ class Journal:
                     writes.append(
                         (
                             "INSERT OR REPLACE INTO batches VALUES (?, ?, ?, ?)",
-                            (job_id, batch.id, _json(batch.to_wire()), now),
+                            (job_id, batch.id, json_text(batch.to_wire()), now),
                         )
                     )
             if self._write(writes):
@@ -666,112 +553,6 @@ class Journal:
                     self._batches = {job_id: tup}  # only the selected job's list is kept
                 if listing:
                     self._last_listing = now
-
-    def _plan(
-        self, seen: _Sighting, k: _Known | None, now: float
-    ) -> tuple[_Known, tuple[str, tuple[Any, ...]] | None] | None:
-        """The journal's new state for one sighting and the statement that stores it; None
-        when nothing changed."""
-        job = seen.job
-        if (
-            k is not None
-            and k.job is job
-            and k.purged == seen.purged
-            and (not seen.listed or seen.purged or not _listing_due(k.last_listed, now, job.id))
-        ):
-            return None
-        full = _has_counts(job)
-        text: str | None = None
-        digest = k.digest if k is not None else b""
-        replace_info = False
-        if k is None or k.job is not job:
-            text = _json_job(job)
-            new_digest = _digest(text)
-            # A list row never replaces a full JobInfo of the same state: keep the fullest.
-            keep = k is not None and k.full and not full and k.state == _state(job)
-            replace_info = new_digest != digest and not keep
-            if replace_info:
-                digest = new_digest
-        state = _state(job) if replace_info or k is None else k.state
-        kind = kind_of(job).value if replace_info or k is None else k.kind
-        ended = (liveness(job) is Liveness.ENDED) if replace_info or k is None else k.ended
-        last_listed = k.last_listed if k is not None else None
-        if seen.listed and not seen.purged and _listing_due(last_listed, now, job.id):
-            last_listed = now
-        elif seen.listed and seen.purged and (k is None or not k.purged) and self._last_listing:
-            # Gone now: it was last seen in the previous listing (the hourly value is older).
-            last_listed = max(last_listed or 0.0, self._last_listing)
-        new = _Known(
-            job,
-            digest,
-            full if replace_info or k is None else k.full,
-            state,
-            kind,
-            ended,
-            seen.purged if seen.listed else (k.purged if k is not None else False),
-            last_listed,
-        )
-        if k is None:
-            assert text is not None
-            statement = (
-                "INSERT INTO jobs (job_id, org_id, object, operation, state, kind, created_date,"
-                " info, digest, full, ended, info_at, first_seen, last_listed, ended_at,"
-                " purged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    job.id,
-                    self._org_id,
-                    _text(job.object, 300),
-                    _text(_enum_text(job.operation), 60),
-                    _text(state, 60),
-                    kind,
-                    _ts(job.created_date) if job.created_date else None,
-                    text,
-                    digest,
-                    int(full),
-                    int(ended),
-                    now,
-                    now,
-                    last_listed,
-                    _ended_at(job, now) if ended else None,
-                    (self._last_listing or now) if new.purged else None,
-                ),
-            )
-            return new, statement
-        sets: list[str] = []
-        params: list[Any] = []
-        if replace_info:
-            assert text is not None
-            sets += ["info = ?", "digest = ?", "full = ?", "state = ?", "kind = ?", "info_at = ?"]
-            params += [text, digest, int(new.full), _text(state, 60), kind, now]
-            sets += ["object = ?", "operation = ?"]
-            params += [_text(job.object, 300), _text(_enum_text(job.operation), 60)]
-            if self._org_id is not None:
-                sets.append("org_id = ?")
-                params.append(self._org_id)
-        if ended != k.ended:
-            sets += ["ended = ?", "ended_at = ?"]
-            params += [int(ended), _ended_at(job, now) if ended else None]
-        if new.purged != k.purged:
-            sets.append("purged_at = ?")
-            params.append(now if new.purged else None)
-        if last_listed != k.last_listed:
-            if not sets:  # only the refresh: a few hundred a cycle, the rest next time
-                if self._refreshes >= MAX_REFRESHES:
-                    k.job = job
-                    return None
-                self._refreshes += 1
-            sets.append("last_listed = ?")
-            params.append(last_listed)
-        if not sets:
-            return new, None
-        params.append(job.id)
-        where = "job_id = ?"
-        if replace_info and not new.full:
-            # Another process may have stored a full GET since we looked: a list row of the
-            # same state must not replace it there either.
-            where += " AND NOT (full = 1 AND state IS ?)"
-            params.append(_text(state, 60))
-        return new, (f"UPDATE jobs SET {', '.join(sets)} WHERE {where}", tuple(params))
 
     def _write(self, writes: Sequence[tuple[str, tuple[Any, ...]]]) -> bool:
         """Run ``writes`` and any pending action rows in one transaction. False when the file
@@ -829,15 +610,15 @@ class Journal:
     def _failed(self, exc: sqlite3.Error) -> None:
         """A busy file is a moment's wait (retry later); anything else ends the journal for
         this run, said once."""
-        code = _code(exc)
-        if code in (_BUSY, _LOCKED):
+        code = error_code(exc)
+        if code in (BUSY, LOCKED):
             log.debug("journal busy, write deferred: %s", exc)
             return
-        if code == _FULL:
+        if code == FULL:
             what = "the disk is full"
-        elif code == _READONLY:
+        elif code == READONLY:
             what = "it became read-only"
-        elif code in (_CORRUPT, _NOTADB):
+        elif code in (CORRUPT, NOTADB):
             what = "it is damaged (move it aside; a new one starts next run)"
         else:
             what = f"it cannot be written ({exc})"
@@ -855,144 +636,3 @@ class Journal:
                 db.close()
         if self._on_problem is not None:
             self._on_problem(self.problem)
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
-    if read_only:
-        uri = f"{path.resolve().as_uri()}?mode=ro"
-        db = sqlite3.connect(
-            uri, uri=True, timeout=OPEN_WAIT, isolation_level=None, check_same_thread=False
-        )
-    else:
-        db = sqlite3.connect(
-            str(path), timeout=OPEN_WAIT, isolation_level=None, check_same_thread=False
-        )
-    db.execute("PRAGMA trusted_schema = OFF")
-    if not read_only:
-        db.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, never corrupt
-    return db
-
-
-def _open_failure(path: Path, exc: sqlite3.Error) -> NullJournal:
-    code = _code(exc)
-    where = f"journal {path}"
-    if code in (_BUSY, _LOCKED):
-        return NullJournal(f"{where} is locked by another program; close it, or {_ANOTHER}", path)
-    if code in (_CORRUPT, _NOTADB):
-        return _moved_aside(path, "is damaged")
-    if code == _READONLY:
-        return NullJournal(f"{where} is read-only; make it writable or {_ANOTHER}", path)
-    if code == _FULL:
-        return NullJournal(f"{where}: the disk is full; {_WITHOUT}", path)
-    return NullJournal(f"{where} cannot be opened ({exc}); {_WITHOUT}", path)
-
-
-def _moved_aside(path: Path, why: str) -> NullJournal:
-    try:
-        aside = files.move_aside(path)
-    except OSError as exc:
-        return NullJournal(
-            f"journal {path} {why} and could not be moved aside ({exc.strerror or exc}); "
-            "move it away yourself, or choose another file with --journal PATH",
-            path,
-        )
-    log.info("journal %s %s; moved aside to %s", path, why, aside)
-    return NullJournal(
-        f"journal {path} {why}; it was moved aside to {aside.name} and a new journal "
-        "starts next run",
-        path,
-    )
-
-
-def _code(exc: sqlite3.Error) -> int | None:
-    code = getattr(exc, "sqlite_errorcode", None)
-    if isinstance(code, int):
-        return code & 0xFF
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
-        return _BUSY
-    if "disk is full" in text:
-        return _FULL
-    if "readonly" in text or "read-only" in text:
-        return _READONLY
-    if "not a database" in text or "malformed" in text:
-        return _CORRUPT
-    return None
-
-
-def _ts(when: datetime) -> float:
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.timestamp()
-
-
-def _listing_due(last_listed: float | None, now: float, job_id: str) -> bool:
-    """Whether "last seen in a listing" is worth rewriting: after an hour, plus a fixed
-    per-job spread of up to another hour, so the jobs of a big org are refreshed a few per
-    cycle instead of all in one transaction every hour."""
-    if last_listed is None:
-        return True
-    age = now - last_listed
-    return age >= LISTED_STEP and age >= LISTED_STEP * (
-        1 + (zlib.crc32(job_id.encode()) % 997) / 997
-    )
-
-
-def _state(job: JobInfo) -> str | None:
-    return _enum_text(job.state)
-
-
-def _enum_text(value: Any) -> str | None:
-    return None if value is None else str(getattr(value, "value", value))
-
-
-def _has_counts(job: JobInfo) -> bool:
-    from bulktui.api.lifecycle import has_counts
-
-    return has_counts(job)
-
-
-def _ended_at(job: JobInfo, now: float) -> float:
-    """When an ended job ended: its last modification, if the server said, else now."""
-    return _ts(job.system_modstamp) if job.system_modstamp is not None else now
-
-
-def _json(value: Any) -> str:
-    # ensure_ascii: a lone surrogate from the server becomes an escape, not an encoding error.
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=True, default=str)
-
-
-def _json_job(job: JobInfo) -> str:
-    text = _json(job.to_wire())
-    if len(text) > MAX_INFO_CHARS:  # a hostile row with huge unknown elements: drop them
-        text = _json(replace(job, extra={}).to_wire())
-    return text
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
-    """Server words for a TEXT column: capped, lone surrogates (which SQLite cannot store as
-    UTF-8) replaced. Shown later only through bulktui.core.text."""
-    if value is None:
-        return None
-    return _SURROGATE.sub("\ufffd", str(value)[:limit])
-
-
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-# Re-exported for callers that read one job's JSON back the same untrusting way.
-__all__ += ["job_from_json"]
