@@ -26,6 +26,7 @@ SUBCOMMAND_MODULES = (
     "bulktui.cli.jobs_cmd",
     "bulktui.cli.emulator_cmd",
     "bulktui.cli.login_cmd",
+    "bulktui.cli.history_cmd",
 )
 
 

@@ -1,0 +1,147 @@
+"""bulktui's own API budget: how many requests per hour it may spend watching an org.
+
+The planner asks ``allow(purpose, n)`` before optional requests and reports every request it
+made with ``spent(purpose, n)``. Purposes:
+
+- ``live``: reading a job that can still change. Never refused (counted, though).
+- ``list``: the job listings. Refused once the hour's budget is spent, except for a floor of
+  ``MIN_PER_HOUR`` listing requests an hour, so a new job still shows up.
+- ``backfill`` (reading an ended job once for its counts) and ``names`` (user names): only
+  within ``DISCRETIONARY_SHARE`` of the budget, at most ``BURST_SHARE`` of it in any minute,
+  and not at all while the org is past ``SLOW_AT`` of its daily limit.
+- ``action``: close, abort, create. Never refused.
+
+The default budget comes from the org's daily limit (``Sforce-Limit-Info: api-usage=u/l``);
+the arithmetic is in docs/journal.md, "The API budget".
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Final
+
+from bulktui.api.models import ApiUsage
+from bulktui.core.clock import Clock
+
+LIVE: Final = "live"
+LIST: Final = "list"
+BACKFILL: Final = "backfill"
+NAMES: Final = "names"
+ACTION: Final = "action"
+PURPOSES: Final = (LIVE, LIST, BACKFILL, NAMES, ACTION)
+NEVER_REFUSED: Final = frozenset({LIVE, ACTION})
+
+FALLBACK_DAILY_LIMIT = 15_000  # Salesforce's smallest daily allowance, until the org says
+ORG_SHARE = 0.25  # bulktui may use a quarter of the org's daily limit ...
+WORKDAY_HOURS = 8  # ... spread over a working day of watching
+MIN_PER_HOUR = 120  # the slow pace: one listing request every 30 s
+MAX_DEFAULT_PER_HOUR = 2_000  # the default never exceeds this, however big the org
+SLOW_AT = 0.8  # the org past 80% of its daily limit: slow to the minimum
+DISCRETIONARY_SHARE = 0.75  # back-fill and names leave a quarter of the budget to listing
+BURST_SHARE = 0.1  # back-fill and names: at most a tenth of the hour's budget in one minute
+WINDOW_MINUTES = 60
+
+
+def default_per_hour(usage: ApiUsage | None) -> int:
+    """The hourly budget for an org with this daily usage/limit (None: not known yet)."""
+    limit = usage.limit if usage is not None and usage.limit > 0 else FALLBACK_DAILY_LIMIT
+    share = round(limit * ORG_SHARE / WORKDAY_HOURS)
+    return max(MIN_PER_HOUR, min(MAX_DEFAULT_PER_HOUR, share))
+
+
+def _count(n: int) -> str:
+    return f"{n:,}"
+
+
+class ApiBudget:
+    """Requests per hour over a sliding hour of one-minute buckets (memory does not grow)."""
+
+    def __init__(self, per_hour: int | None, clock: Clock) -> None:
+        if per_hour is not None and per_hour < 1:
+            raise ValueError("an API budget is at least 1 request per hour")
+        self._chosen = per_hour  # --api-budget N, or None for the org-derived default
+        self._clock = clock
+        self._usage: ApiUsage | None = None
+        self._minutes: dict[int, Counter[str]] = {}
+
+    # ----------------------------------------------------------------------- inputs
+
+    def observe_usage(self, usage: ApiUsage | None) -> None:
+        """The org's own usage, from the last ``Sforce-Limit-Info`` seen."""
+        if usage is not None and usage.limit > 0 and usage.used >= 0:
+            self._usage = usage
+
+    def spent(self, purpose: str, n: int = 1) -> None:
+        if n <= 0:
+            return
+        minute = self._minute()
+        self._trim(minute)
+        self._minutes.setdefault(minute, Counter())[purpose] += n
+
+    def allow(self, purpose: str, n: int = 1) -> bool:
+        """Whether ``n`` more requests for ``purpose`` fit the budget now. Asking spends
+        nothing: call ``spent`` for what was actually sent."""
+        if purpose in NEVER_REFUSED or n <= 0:
+            return True
+        minute = self._minute()
+        self._trim(minute)
+        budget = self.per_hour
+        total = self.spent_this_hour()
+        if purpose == LIST:
+            listed = self.spent_this_hour(LIST)
+            return total + n <= budget or listed + n <= MIN_PER_HOUR
+        if self.slowed:
+            return False
+        if total + n > math.floor(budget * DISCRETIONARY_SHARE):
+            return False
+        this_minute = self._minutes.get(minute, Counter())
+        optional = this_minute[BACKFILL] + this_minute[NAMES]
+        return optional + n <= max(1, math.ceil(budget * BURST_SHARE))
+
+    # ----------------------------------------------------------------------- state
+
+    @property
+    def org_fraction(self) -> float | None:
+        """How much of its daily limit the org has used (0..1+), when known."""
+        usage = self._usage
+        return None if usage is None else usage.used / usage.limit
+
+    @property
+    def slowed(self) -> bool:
+        fraction = self.org_fraction
+        return fraction is not None and fraction >= SLOW_AT
+
+    @property
+    def per_hour(self) -> int:
+        """The budget in force this minute."""
+        if self.slowed:
+            return MIN_PER_HOUR
+        return self._chosen if self._chosen is not None else default_per_hour(self._usage)
+
+    def spent_this_hour(self, purpose: str | None = None) -> int:
+        self._trim(self._minute())
+        if purpose is None:
+            return sum(sum(c.values()) for c in self._minutes.values())
+        return sum(c[purpose] for c in self._minutes.values())
+
+    def words(self) -> str:
+        """The header's line: "budget: 420 of 2,000 requests this hour", or why it is slow."""
+        fraction = self.org_fraction
+        if self.slowed and fraction is not None:
+            return f"org at {math.floor(fraction * 100)}% of its daily API limit: watching slowly"
+        spent, budget = self.spent_this_hour(), self.per_hour
+        words = f"budget: {_count(spent)} of {_count(budget)} requests this hour"
+        if spent >= budget:
+            words += ": watching slowly"
+        return words
+
+    # ----------------------------------------------------------------------- internals
+
+    def _minute(self) -> int:
+        return math.floor(self._clock.now().timestamp() // 60)
+
+    def _trim(self, minute: int) -> None:
+        oldest = minute - WINDOW_MINUTES + 1
+        for key in [k for k in self._minutes if k < oldest or k > minute]:
+            del self._minutes[key]  # a clock set back forgets the "future" too
