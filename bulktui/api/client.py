@@ -2,7 +2,7 @@
 
 Every 1.0 resource (reference §0), the 2.0 job listings (§5), who-am-I and user names. The
 rules for resending requests (session renewal, transient failures, ambiguity) live in
-``transport.Exchanger``; this module maps resources to requests and bodies to models, and
+``exchange.Exchanger``; this module maps resources to requests and bodies to models, and
 turns any body that is not what the request expects into ``ResponseFormatError``.
 """
 
@@ -27,7 +27,7 @@ from bulktui.api.ids import InvalidIdError, to18
 from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo, RecordResult
 from bulktui.api.redact import install as install_log_redaction
 from bulktui.api.retry import RetryPolicy
-from bulktui.api.transport import Exchanger, Reply, Root
+from bulktui.api.exchange import Exchanger, Reply, Root
 
 __all__ = ["BATCH_CONTENT_TYPES", "BulkClient", "RetryPolicy"]
 

@@ -21,7 +21,7 @@ import httpx
 
 from bulktui import __version__
 from bulktui.api.errors import ResponseFormatError, TransportError
-from bulktui.api.transport import ssl_context as api_ssl_context
+from bulktui.api.exchange import ssl_context as api_ssl_context
 from bulktui.api.wire import refuse_dtd
 from bulktui.auth.errors import LoginRejectedError, LoginTransportError
 from bulktui.core.text import one_line

@@ -22,7 +22,7 @@ from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.errors import TransportError
 from bulktui.api.retry import RetryPolicy
-from bulktui.api.transport import ssl_context
+from bulktui.api.exchange import ssl_context
 
 
 def _self_signed(tmp: Path) -> tuple[Path, Path]:
