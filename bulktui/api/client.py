@@ -23,11 +23,11 @@ from bulktui.api import wire
 from bulktui.api.connection import Connection, ReauthHook
 from bulktui.api.enums import ConcurrencyMode, ContentType, JobState, JobType, Operation
 from bulktui.api.errors import ApiError, ResponseFormatError
+from bulktui.api.exchange import Exchanger, Reply, Root
 from bulktui.api.ids import InvalidIdError, to18
 from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo, RecordResult
 from bulktui.api.redact import install as install_log_redaction
 from bulktui.api.retry import RetryPolicy
-from bulktui.api.exchange import Exchanger, Reply, Root
 
 __all__ = ["BATCH_CONTENT_TYPES", "BulkClient", "RetryPolicy"]
 
