@@ -14,10 +14,12 @@ import json
 import logging
 import math
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Literal
+from xml.parsers import expat
 from xml.parsers.expat import ExpatError
 from xml.sax.saxutils import escape as _sax_escape
 
@@ -89,10 +91,54 @@ def _check_size(body: bytes | str) -> None:
         )
 
 
+class _Stop(Exception):
+    """Raised from an expat handler to end the prolog scan."""
+
+    def __init__(self, dtd: bool) -> None:
+        super().__init__()
+        self.dtd = dtd
+
+
+def _stop_dtd(*_: Any) -> None:
+    raise _Stop(dtd=True)
+
+
+def _stop_root(*_: Any) -> None:
+    raise _Stop(dtd=False)
+
+
 def refuse_dtd(raw: bytes) -> None:
-    """Salesforce never sends a DTD; one in a response can only be an attack."""
-    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
-        raise ResponseFormatError("XML with a DTD or entity declaration is refused")
+    """The one XML guard: refuse a document type or entity declaration, whatever the
+    document's encoding (UTF-16 with or without a BOM, a declared encoding). Salesforce never
+    sends a DTD; one in a response can only be an attack (billion laughs, external entities).
+
+    A DTD can only come before the root element, so expat (which detects the encoding as the
+    real parse will) reads just the prolog and stops at the root's start tag."""
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _stop_dtd
+    parser.EntityDeclHandler = _stop_dtd
+    parser.StartElementHandler = _stop_root
+    try:
+        for start in range(0, len(raw), 4096):
+            parser.Parse(raw[start : start + 4096], False)
+        parser.Parse(b"", True)
+    except _Stop as stop:
+        if stop.dtd:
+            raise ResponseFormatError("XML with a DTD or entity declaration is refused") from None
+        return
+    except ExpatError as exc:
+        raise ResponseFormatError(f"malformed XML: {exc}") from None
+    raise ResponseFormatError("malformed XML: no root element")
+
+
+def parse_xml_element(body: bytes) -> ET.Element:
+    """An ElementTree of a capped, guarded document (the SOAP login answer uses this)."""
+    _check_size(body)
+    refuse_dtd(body)
+    try:
+        return ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise ResponseFormatError(f"malformed XML: {exc}") from None
 
 
 def load_xml(body: bytes | str) -> dict[str, Any]:
@@ -106,8 +152,7 @@ def load_xml(body: bytes | str) -> dict[str, Any]:
     except ExpatError as exc:
         raise ResponseFormatError(f"malformed XML: {exc}") from None
     except ValueError:
-        # disable_entities: an entity declaration the byte check above cannot see, e.g. in a
-        # UTF-16 document. Refused the same way, before any expansion.
+        # disable_entities: a second line of defence behind refuse_dtd.
         raise ResponseFormatError("XML with a DTD or entity declaration is refused") from None
     if not isinstance(parsed, dict):
         raise ResponseFormatError("malformed XML: no root element")
