@@ -26,7 +26,7 @@ import re
 import ssl
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal, ParamSpec, TypeVar
@@ -85,7 +85,7 @@ def _note_maybe_applied() -> None:
 
 def state_changing(
     ambiguity: str,
-) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
+) -> Callable[[Callable[P, Coroutine[Any, Any, T]]], Callable[P, Coroutine[Any, Any, T]]]:
     """Wrap a client method that changes state (create, close, abort, add a batch, upload).
 
     Once one of its requests may have reached the server, any failure that is not the server's
@@ -93,7 +93,7 @@ def state_changing(
     a body the parser refuses, a header it cannot read, a reset, the deadline, a bug. A user
     told "not created" would create the job again and load the data twice."""
 
-    def wrap(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    def wrap(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
         @functools.wraps(method)
         async def call(*args: P.args, **kwargs: P.kwargs) -> T:
             outcome = _Call()
