@@ -344,8 +344,11 @@ class Exchanger:
                     raise AmbiguousResultError(
                         f"{what} failed after it was sent ({_describe(exc)}): {ambiguity}"
                     ) from None
+                host = request.url.netloc.decode()
                 failure: BulkError = TransportError(
-                    f"could not reach {request.url.netloc.decode()}: {_describe(exc)}"
+                    f"the connection to {host} failed after the request was sent: {_describe(exc)}"
+                    if sent
+                    else f"could not reach {host}: {_describe(exc)}"
                 )
             except BaseException:
                 _note_maybe_applied()  # cancelled or failed after the request may have left

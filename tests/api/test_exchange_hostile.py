@@ -66,7 +66,10 @@ async def test_an_unreadable_header_never_fails_an_exchange(
     make_client: MakeClient, headers: dict[str, str]
 ) -> None:
     body = wire.job_info_xml(job()).encode()
-    raw = {"Content-Type": b"application/xml", **{k: v.encode() for k, v in headers.items()}}
+    raw = {
+        b"Content-Type": b"application/xml",
+        **{k.encode(): v.encode() for k, v in headers.items()},
+    }
     client, _ = make_client(httpx.Response(201, content=_streamed(body), headers=raw))
     async with client:
         created = await client.create_job("Account", "insert")
@@ -76,7 +79,7 @@ async def test_an_unreadable_header_never_fails_an_exchange(
 async def test_retry_after_superscript_two_is_no_opinion_on_a_retried_get(
     make_client: MakeClient, fake_clock: FakeClock
 ) -> None:
-    busy = httpx.Response(503, headers={"Retry-After": "\u00b2".encode()})
+    busy = httpx.Response(503, headers={b"Retry-After": "\u00b2".encode()})
     client, _ = make_client(busy, job_xml())
     async with client:
         assert (await client.get_job(JOB_ID)).id == JOB_ID

@@ -36,7 +36,7 @@ ENCODINGS: dict[str, Callable[[str], bytes]] = {
 }
 PARSERS: dict[str, Callable[[bytes], Any]] = {
     "xmltodict": wire.load_xml,
-    "elementtree": getattr(wire, "parse_xml_element", lambda b: __import__("xml.etree.ElementTree").etree.ElementTree.fromstring(b)),
+    "elementtree": wire.parse_xml_element,
 }
 
 
