@@ -24,7 +24,7 @@ from bulktui.api.connection import Connection, ReauthHook
 from bulktui.api.enums import ConcurrencyMode, ContentType, JobState, JobType, Operation
 from bulktui.api.errors import ApiError, ResponseFormatError
 from bulktui.api.exchange import Exchanger, Reply, Root, state_changing
-from bulktui.api.ids import InvalidIdError, to18
+from bulktui.api.ids import InvalidIdError, normalize_id, to18
 from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo, RecordResult
 from bulktui.api.paging import MAX_PAGES, PageGuard
 from bulktui.api.redact import install as install_log_redaction
@@ -184,7 +184,7 @@ class BulkClient:
         first answer the same error is real ("already aborted") and is raised."""
         job_id = _path_id(job_id)
         fields = {"state": state.value}
-        if self._job_formats.get(job_id) in _JSON_JOBS:
+        if self._job_formats.get(_key(job_id)) in _JSON_JOBS:
             body, ctype = wire.job_request_json(fields), JSON_REQUEST
         else:
             body, ctype = wire.job_request_xml(fields), XML_REQUEST
@@ -395,6 +395,14 @@ def _path_id(value: str) -> str:
     if not _PATH_ID.fullmatch(value):
         raise InvalidIdError(f"{value!r} is not a Salesforce id: expected 15 or 18 letters/digits")
     return value
+
+
+def _key(job_id: str) -> str:
+    """The 18-character form used as a key (parsed JobInfo ids are 18 characters)."""
+    try:
+        return normalize_id(job_id)
+    except InvalidIdError:
+        return job_id
 
 
 def _batch_path(job_id: str, batch_id: str) -> str:

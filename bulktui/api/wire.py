@@ -1,7 +1,7 @@
 """The Bulk API wire format: parse and write JobInfo, BatchInfo, errors, results, job lists.
 
 One module serves both sides: the client parses what the emulator writes, and the emulator
-writes in the exact layout real servers use (reference §1.2, §1.3, §2, §3.1), so a test that
+writes in the exact layout real servers use (docs/wire-facts.md), so a test that
 round-trips through both is a test of fidelity too.
 """
 
@@ -847,7 +847,7 @@ def result_ids_json(ids: Iterable[str]) -> str:
 
 
 def job_list_row_dict(job: JobInfo) -> dict[str, Any]:
-    """A 2.0 ``/jobs/ingest|query`` row: set fields in reference §5 order, no counters."""
+    """A 2.0 ``/jobs/ingest|query`` row: set fields in wire order, no counters."""
     out = job.to_wire()
     if "apiVersion" in out and job.api_version_number is not None:
         out["apiVersion"] = job.api_version_number

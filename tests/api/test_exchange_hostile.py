@@ -289,3 +289,17 @@ async def test_a_job_list_row_with_bad_values_does_not_fail_the_listing(
         jobs = await client.list_jobs(job_type="BigObjectIngest")
     assert len(jobs) == 2 and "createdDate" in jobs[0].extra[wire.INVALID_MARK]
     assert jobs[1].state is JobState.OPEN
+
+
+async def test_a_json_job_closed_by_its_15_character_id_is_closed_in_json(
+    make_client: MakeClient,
+) -> None:
+    from bulktui.api.enums import ContentType
+
+    opened = jsn(wire.job_info_json(job(content_type=ContentType.JSON)))
+    closed = jsn(wire.job_info_json(job(JobState.CLOSED, content_type=ContentType.JSON)))
+    client, script = make_client(opened, closed)
+    async with client:
+        await client.get_job(JOB_ID)
+        await client.close_job(JOB_ID[:15])
+    assert script.requests[1].headers["content-type"].startswith("application/json")
