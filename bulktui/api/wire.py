@@ -333,7 +333,7 @@ def _enum_converter(kind: type[Enum]) -> Converter:
             member = members.get(value)
             if member is not None:
                 return member
-        return kind(str(value))  # tolerant enums make an unknown member
+        return kind(_scalar_text(value))  # tolerant enums make an unknown member
 
     return convert
 
@@ -361,14 +361,13 @@ def _converter(f: WireField) -> Converter:
     if kind == "int":
         return parse_counter
     if kind == "datetime":
-        return lambda v: parse_datetime(_scalar_text(v))
+        return lambda v: parse_datetime(v if isinstance(v, str) else _scalar_text(v))
     if kind == "bool":
         return _bool
     if kind == "version":
         return parse_version
     if isinstance(kind, type) and issubclass(kind, Enum):
-        enum = _enum_converter(kind)
-        return lambda v: enum(_scalar_text(v))
+        return _enum_converter(kind)
     raise AssertionError(f"unknown field kind {kind!r}")
 
 
