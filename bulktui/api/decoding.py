@@ -86,6 +86,23 @@ def _flush(stages: list[_Inflate]) -> Iterator[bytes]:
             yield from _through(stages[i + 1 :], piece)
 
 
+async def decoded_pieces(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The decoded body of a streamed response in pieces of at most 64 KiB, however small
+    the compressed input: for bodies read as streams, whose reader bounds what it holds."""
+    if response.is_stream_consumed:
+        content = response.content
+        for start in range(0, len(content), _STEP):
+            yield content[start : start + _STEP]
+        return
+    stages = _stages(response.headers.get("content-encoding", ""))
+    async for raw in response.aiter_raw():
+        for start in range(0, len(raw), _STEP):
+            for piece in _through(stages, raw[start : start + _STEP]):
+                yield piece
+    for piece in _flush(stages):
+        yield piece
+
+
 async def capped_chunks(response: httpx.Response, cap: int) -> AsyncIterator[bytes]:
     """The decoded body of a streamed response, chunk by chunk; ResponseFormatError as soon
     as more than ``cap`` decoded bytes (or raw bytes) have arrived."""

@@ -123,6 +123,9 @@ class Reply:
     # True when an earlier attempt of this same request may have reached the server (it failed
     # after sending), so an "already in that state" answer may be our own earlier success.
     maybe_applied_before: bool = False
+    # exchange(stream=True): the open response of a 2xx answer, its body not read (``body`` is
+    # empty); the caller reads it (decoding.decoded_pieces bounds each piece) and closes it.
+    stream: httpx.Response | None = field(default=None, repr=False)
     _error: ApiError | None = field(default=None, repr=False)
 
     @property
@@ -258,13 +261,18 @@ class Exchanger:
         params: Mapping[str, str] | None = None,
         idempotent: bool = True,
         ambiguity: str = "",
+        stream: bool = False,
+        accept: str = "application/json",
     ) -> Reply:
         """The final non-transient reply (2xx or an error body the caller interprets).
 
         ``idempotent=False`` forbids resending once the request may have been sent;
         ``ambiguity`` then says what may or may not have happened. The whole exchange ends
         within ``RetryPolicy.exchange_deadline`` seconds (a server that trickles one byte
-        every 20 s never trips the read timeout).
+        every 20 s never trips the read timeout). ``stream=True`` leaves a 2xx body unread
+        in ``reply.stream`` (results can be gigabytes): the deadline and every other rule
+        apply until the answer's headers arrive; the reader bounds what it holds.
+        ``accept`` is the REST/2.0 Accept header (CSV for 2.0 results).
         """
         what = f"{method} {path.split('?', 1)[0]}"
         limit = self.retry.exchange_deadline
@@ -281,6 +289,8 @@ class Exchanger:
                     idempotent,
                     ambiguity,
                     attempt,
+                    stream,
+                    accept,
                 )
         except TimeoutError:
             if attempt.sending and not idempotent:
@@ -303,6 +313,8 @@ class Exchanger:
         idempotent: bool,
         ambiguity: str,
         attempt: _Attempts,
+        stream: bool,
+        accept: str,
     ) -> Reply:
         policy = self.retry
         deadline = policy.clock() + policy.total_budget
@@ -314,10 +326,12 @@ class Exchanger:
         while True:
             connection, generation = self.connection, self._generation
             request = self._build(connection, method, root, path, content, content_type, params)
+            if root != "async":
+                request.headers["Accept"] = accept
             retry_after: float | None = None
             attempt.sending = True
             try:
-                reply = await self._send(request)
+                reply = await self._send(request, stream)
             except httpx.UnsupportedProtocol as exc:
                 raise TransportError(f"{what}: {_describe(exc)}") from None
             except (httpx.DecodingError, ResponseFormatError) as exc:
@@ -411,7 +425,7 @@ class Exchanger:
             method, base + path, content=content, headers=headers, params=params
         )
 
-    async def _send(self, request: httpx.Request) -> Reply:
+    async def _send(self, request: httpx.Request, stream: bool = False) -> Reply:
         self.requests_sent += 1
         number = self.requests_sent
         started = time.perf_counter()
@@ -419,14 +433,20 @@ class Exchanger:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("-> %s %s %s", request.method, request.url, redact_headers(request.headers))
         response = await self._http.send(request, stream=True)
+        usage = _header(response.headers, "sforce-limit-info", parse_limit_info)
+        if usage is not None:
+            self.api_usage = usage
+        if (
+            stream
+            and response.is_success
+            and "html" not in response.headers.get("content-type", "")
+        ):
+            return Reply(response.status_code, response.headers, b"", stream=response)
         try:
             body = await self._read_capped(response)
         finally:
             await response.aclose()
         self.reply_times.append((number, self.retry.clock() - clock_start))
-        usage = _header(response.headers, "sforce-limit-info", parse_limit_info)
-        if usage is not None:
-            self.api_usage = usage
         log.debug(
             "<- %s %s: %d, %d bytes, %.0f ms",
             request.method,

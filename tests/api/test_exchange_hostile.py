@@ -303,3 +303,23 @@ async def test_a_json_job_closed_by_its_15_character_id_is_closed_in_json(
         await client.get_job(JOB_ID)
         await client.close_job(JOB_ID[:15])
     assert script.requests[1].headers["content-type"].startswith("application/json")
+
+
+async def test_a_streamed_answer_is_left_unread_and_decodes_in_bounded_pieces(
+    make_client: MakeClient,
+) -> None:
+    from bulktui.api.decoding import decoded_pieces
+
+    body = b"Id,Name\n" + b"001,A\n" * 200_000
+    client, script = make_client(
+        _encoded(gzip.compress(gzip.compress(body)), "gzip, gzip", "text/csv")
+    )
+    async with client:
+        reply = await client._x.exchange(
+            "GET", "data", "/jobs/ingest/X/failedResults", stream=True, accept="text/csv"
+        )
+        assert reply.stream is not None and reply.body == b""
+        pieces = [piece async for piece in decoded_pieces(reply.stream)]
+        await reply.stream.aclose()
+    assert b"".join(pieces) == body and max(map(len, pieces)) <= 64 * 1024
+    assert script.requests[0].headers["accept"] == "text/csv"
