@@ -13,7 +13,8 @@ live in one place:
 - A method that changes state is wrapped in ``state_changing``: once one of its requests may
   have reached the server, any failure that is not the server's own answer (a body the parser
   refuses, a reset, the deadline) is ``AmbiguousResultError``, never "not done".
-- Every exchange, retries and body included, ends within ``RetryPolicy.exchange_deadline``.
+- Every exchange, retries and body included, ends within ``RetryPolicy.exchange_deadline``
+  (docs/wire-facts.md §13).
 - Headers are read leniently: one that cannot be read is ignored with a log line.
 """
 

@@ -1,4 +1,4 @@
-"""Salesforce record ids: validation, the 15→18 checksum, and key prefixes (docs/wire-facts.md)."""
+"""Salesforce record ids: validation, the 15→18 checksum, key prefixes (docs/wire-facts.md §8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The ``Sforce-Limit-Info`` response header (docs/wire-facts.md, "Headers we read")."""
+"""The ``Sforce-Limit-Info`` response header (docs/wire-facts.md §4.2, §12)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The Bulk API wire format: parse and write JobInfo, BatchInfo, errors, results, job lists.
 
 One module serves both sides: the client parses what the emulator writes, and the emulator
-writes in the exact layout real servers use (docs/wire-facts.md), so a test that
+writes in the exact layout real servers use (docs/wire-facts.md §1-§3, §5), so a test that
 round-trips through both is a test of fidelity too.
 """
 
@@ -238,7 +238,7 @@ def _xml_root(body: bytes | str, *names: str) -> Mapping[str, Any]:
 # --------------------------------------------------------------------------- values
 
 
-# The safe ranges below are documented in docs/wire-facts.md ("Numbers and dates we accept").
+# The safe ranges below are documented in docs/wire-facts.md §11.
 MAX_COUNTER = 999_999_999_999  # counts and milliseconds: a trillion is far past any real job
 EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST_DATE = datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)
