@@ -153,7 +153,7 @@ class Reply:
         """What a non-2xx reply means: the ApiError its body describes, or ResponseFormatError
         when there is no readable error body (a redirect, HTML, a truncated document)."""
         if 300 <= self.status < 400:
-            where = self.headers.get("location", "elsewhere")
+            where = self.headers.get("location", "elsewhere")[:200]
             return ResponseFormatError(f"unexpected HTTP {self.status} redirect to {where}")
         error = self.error()
         if not error.code and self.body.strip():
