@@ -2,7 +2,7 @@
 
 Every 1.0 resource (reference §0), the 2.0 job listings (§5), who-am-I and user names. The
 rules for resending requests (session renewal, transient failures, ambiguity) live in
-``transport.Exchanger``; this module maps resources to requests and bodies to models, and
+``exchange.Exchanger``; this module maps resources to requests and bodies to models, and
 turns any body that is not what the request expects into ``ResponseFormatError``.
 """
 
@@ -23,11 +23,12 @@ from bulktui.api import wire
 from bulktui.api.connection import Connection, ReauthHook
 from bulktui.api.enums import ConcurrencyMode, ContentType, JobState, JobType, Operation
 from bulktui.api.errors import ApiError, ResponseFormatError
-from bulktui.api.ids import InvalidIdError, to18
+from bulktui.api.exchange import Exchanger, Reply, Root, state_changing
+from bulktui.api.ids import InvalidIdError, normalize_id, to18
 from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo, RecordResult
+from bulktui.api.paging import MAX_PAGES, PageGuard
 from bulktui.api.redact import install as install_log_redaction
 from bulktui.api.retry import RetryPolicy
-from bulktui.api.transport import Exchanger, Reply, Root
 
 __all__ = ["BATCH_CONTENT_TYPES", "BulkClient", "RetryPolicy"]
 
@@ -62,6 +63,8 @@ _CREATE_AMBIGUITY = (
 _BATCH_AMBIGUITY = (
     "the batch may or may not have been added; check the job's batches before adding it again"
 )
+_CLOSE_AMBIGUITY = "the job may or may not have been closed; check its state"
+_ABORT_AMBIGUITY = "the job may or may not have been aborted; check its state"
 
 
 class BulkClient:
@@ -76,6 +79,7 @@ class BulkClient:
         *,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_body_bytes: int = wire.MAX_BODY_BYTES,
+        max_pages: int = MAX_PAGES,
     ) -> None:
         install_log_redaction()
         self._x = Exchanger(
@@ -87,6 +91,7 @@ class BulkClient:
             max_body_bytes=max_body_bytes,
         )
         self._job_formats: dict[str, ContentType] = {}  # job id → contentType, once seen
+        self.max_pages = max_pages  # for every paged call (paging.PageGuard)
 
     async def __aenter__(self) -> Self:
         return self
@@ -128,6 +133,7 @@ class BulkClient:
 
     # ----------------------------------------------------------------------- jobs (1.0)
 
+    @state_changing(_CREATE_AMBIGUITY)
     async def create_job(
         self,
         object: str,
@@ -163,9 +169,11 @@ class BulkClient:
     async def get_job(self, job_id: str) -> JobInfo:
         return self._job(await self._get("async", f"/job/{_path_id(job_id)}"))
 
+    @state_changing(_CLOSE_AMBIGUITY)
     async def close_job(self, job_id: str) -> JobInfo:
         return await self._set_state(job_id, JobState.CLOSED)
 
+    @state_changing(_ABORT_AMBIGUITY)
     async def abort_job(self, job_id: str) -> JobInfo:
         return await self._set_state(job_id, JobState.ABORTED)
 
@@ -176,7 +184,7 @@ class BulkClient:
         first answer the same error is real ("already aborted") and is raised."""
         job_id = _path_id(job_id)
         fields = {"state": state.value}
-        if self._job_formats.get(job_id) in _JSON_JOBS:
+        if self._job_formats.get(_key(job_id)) in _JSON_JOBS:
             body, ctype = wire.job_request_json(fields), JSON_REQUEST
         else:
             body, ctype = wire.job_request_xml(fields), XML_REQUEST
@@ -199,6 +207,7 @@ class BulkClient:
 
     # ----------------------------------------------------------------------- batches (1.0)
 
+    @state_changing(_BATCH_AMBIGUITY)
     async def add_batch(
         self, job_id: str, data: bytes, content_type: ContentType | str
     ) -> BatchInfo:
@@ -280,7 +289,7 @@ class BulkClient:
         path = f"/jobs/{name}"
         params = {"jobType": job_type} if job_type else None
         jobs: list[JobInfo] = []
-        visited: set[str] = set()
+        pages = PageGuard("the job list", self.max_pages)
         while True:
             reply = await self._get(root, path, params=params)
             _expect_json(reply, "job list")
@@ -288,10 +297,7 @@ class BulkClient:
             jobs.extend(page.records)
             if page.done or not page.next_records_url:
                 return jobs
-            path = self._same_org_path(page.next_records_url)
-            if path in visited:
-                raise ResponseFormatError(f"the job list repeats the page {path}")
-            visited.add(path)
+            path = pages.next(self._same_org_path(page.next_records_url))
             root, params = "base", None  # nextRecordsUrl is instance-relative and complete
 
     async def whoami(self) -> Identity:
@@ -341,6 +347,7 @@ class BulkClient:
         root: Root = "data"
         path, params = "/query", {"q": soql}
         records: list[dict[str, Any]] = []
+        pages = PageGuard("the query result", self.max_pages)
         while True:
             data = _json_object(await self._get(root, path, params=params), "query result")
             batch = data.get("records")
@@ -350,7 +357,7 @@ class BulkClient:
             next_url = data.get("nextRecordsUrl")
             if data.get("done", True) or not isinstance(next_url, str):
                 return records
-            root, path, params = "base", self._same_org_path(next_url), {}
+            root, path, params = "base", pages.next(self._same_org_path(next_url)), {}
 
     # ----------------------------------------------------------------------- helpers
 
@@ -388,6 +395,14 @@ def _path_id(value: str) -> str:
     if not _PATH_ID.fullmatch(value):
         raise InvalidIdError(f"{value!r} is not a Salesforce id: expected 15 or 18 letters/digits")
     return value
+
+
+def _key(job_id: str) -> str:
+    """The 18-character form used as a key (parsed JobInfo ids are 18 characters)."""
+    try:
+        return normalize_id(job_id)
+    except InvalidIdError:
+        return job_id
 
 
 def _batch_path(job_id: str, batch_id: str) -> str:

@@ -1,4 +1,4 @@
-"""Salesforce record ids: validation, the 15→18 checksum, and key prefixes (reference §8)."""
+"""Salesforce record ids: validation, the 15→18 checksum, key prefixes (docs/wire-facts.md §8)."""
 
 from __future__ import annotations
 
@@ -29,18 +29,53 @@ def checksum(id15: str) -> str:
     return "".join(out)
 
 
+def _case_from_suffix(sf_id: str) -> str | None:
+    """The first 15 characters with the case the checksum suffix says they have, or None
+    when the suffix cannot belong to them (it marks a digit as upper case)."""
+    out = list(sf_id[:15].lower())
+    for block, ch in enumerate(sf_id[15:].upper()):
+        bits = _CHECKSUM_ALPHABET.find(ch)
+        if bits < 0:
+            return None
+        for i in range(5):
+            if bits & (1 << i):
+                pos = block * 5 + i
+                if not out[pos].isalpha():
+                    return None
+                out[pos] = out[pos].upper()
+    return "".join(out)
+
+
 def to18(sf_id: str) -> str:
-    """Normalise a 15- or 18-character id to 18 characters, checking the checksum if present."""
+    """Normalise a 15- or 18-character id to 18 characters.
+
+    An 18-character id is case-insensitive (that is what its suffix is for): a lower-cased id
+    typed or pasted by a user gets the case of its first 15 characters back from the suffix.
+    A suffix that does not fit is refused, and the message never proposes another id (it
+    would name a different record)."""
     if not _ID_PATTERN.fullmatch(sf_id):
         raise InvalidIdError(
-            f"{sf_id!r} is not a Salesforce id: expected 15 or 18 letters and digits"
+            f"{sf_id[:40]!r} is not a Salesforce id: expected 15 or 18 letters and digits"
         )
-    expected = checksum(sf_id[:15])
-    if len(sf_id) == 18:
-        if sf_id[15:].upper() != expected:
-            raise InvalidIdError(f"{sf_id!r} has a bad checksum: expected {sf_id[:15]}{expected}")
-        return sf_id[:15] + expected
-    return sf_id + expected
+    if len(sf_id) == 15:
+        return sf_id + checksum(sf_id)
+    if checksum(sf_id[:15]) == sf_id[15:].upper():
+        return sf_id[:15] + sf_id[15:].upper()
+    # Only a lower-cased id (a case-insensitive system, a hand-typed id) gets its case back:
+    # with any upper-case letter, a mismatch is more likely a typo than a lost case.
+    restored = _case_from_suffix(sf_id) if sf_id[:15] == sf_id[:15].lower() else None
+    if restored is None or checksum(restored) != sf_id[15:].upper():
+        raise InvalidIdError(
+            f"{sf_id!r} has a bad checksum: its last 3 characters do not match the first 15"
+        )
+    return restored + sf_id[15:].upper()
+
+
+def normalize_id(text: str) -> str:
+    """The 18-character form of an id, the only form used as a key (a job list, a user
+    directory, the poller's views): the same record as 15 and 18 characters is one key.
+    Surrounding space is ignored; InvalidIdError when ``text`` is not an id."""
+    return to18(text.strip())
 
 
 def is_valid(sf_id: str, prefix: str | None = None) -> bool:
@@ -53,7 +88,7 @@ def is_valid(sf_id: str, prefix: str | None = None) -> bool:
 
 def _parse(sf_id: str, prefix: str, kind: str) -> str:
     text = sf_id.strip()
-    normalised = to18(text)
+    normalised = normalize_id(text)
     if not normalised.startswith(prefix):
         raise InvalidIdError(f"{text!r} is not a {kind} id: {kind} ids start with {prefix}")
     return normalised
@@ -62,10 +97,6 @@ def _parse(sf_id: str, prefix: str, kind: str) -> str:
 def parse_job_id(sf_id: str) -> str:
     """An 18-character job id from user input, or InvalidIdError with a one-line reason."""
     return _parse(sf_id, JOB_PREFIX, "job")
-
-
-def parse_batch_id(sf_id: str) -> str:
-    return _parse(sf_id, BATCH_PREFIX, "batch")
 
 
 def make_id(prefix: str, pod: str, counter: int) -> str:

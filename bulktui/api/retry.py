@@ -9,7 +9,9 @@ exchange: a console must report "the org is unreachable" in seconds, not retry f
 from __future__ import annotations
 
 import asyncio
+import math
 import random as _random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -22,6 +24,10 @@ class RetryPolicy:
     base_delay: float = 0.5  # seconds; the cap for retry n is base_delay * 2**(n-1)
     max_delay: float = 8.0  # no single wait is longer than this (Retry-After excepted)
     total_budget: float = 30.0  # seconds from the first attempt; no retry starts after it
+    # Wall-clock seconds a whole exchange may take: attempts, waits and reading every body.
+    # Read timeouts are between chunks, so without this a server trickling a byte every 20 s
+    # holds a request forever. Big enough for a 64 MiB body at about 1 MB/s.
+    exchange_deadline: float = 120.0
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, compare=False)
     random: Callable[[], float] = field(default=_random.random, compare=False)
     clock: Callable[[], float] = field(default=time.monotonic, compare=False)
@@ -41,15 +47,24 @@ class RetryPolicy:
         return cls(max_attempts=1)
 
 
+_DELTA_SECONDS = re.compile(r"[0-9]{1,9}", re.ASCII)  # "²".isdigit() is True; int() refuses it
+MAX_RETRY_AFTER = 24 * 3600.0  # a longer wait is still longer than any budget
+
+
 def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
-    """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+    Anything else, however odd, is None (no opinion), never an exception."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    if _DELTA_SECONDS.fullmatch(value):
+        return min(float(value), MAX_RETRY_AFTER)
+    if len(value) > 64:
         return None
-    return max(0.0, when.timestamp() - now())
+    try:
+        seconds = parsedate_to_datetime(value).timestamp() - now()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if not math.isfinite(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)

@@ -1,20 +1,25 @@
 """The Bulk API wire format: parse and write JobInfo, BatchInfo, errors, results, job lists.
 
 One module serves both sides: the client parses what the emulator writes, and the emulator
-writes in the exact layout real servers use (reference §1.2, §1.3, §2, §3.1), so a test that
+writes in the exact layout real servers use (docs/wire-facts.md §1-§3, §5), so a test that
 round-trips through both is a test of fidelity too.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
+import logging
+import math
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Literal
+from xml.parsers import expat
 from xml.parsers.expat import ExpatError
 from xml.sax.saxutils import escape as _sax_escape
 
@@ -26,6 +31,7 @@ from bulktui.api.errors import (
     QuotaExceededError,
     ResponseFormatError,
 )
+from bulktui.api.ids import InvalidIdError, normalize_id
 from bulktui.api.models import (
     BATCH_FIELDS,
     JOB_FIELDS,
@@ -37,6 +43,8 @@ from bulktui.api.models import (
     RecordResult,
     WireField,
 )
+
+log = logging.getLogger("bulktui.api")
 
 NAMESPACE = "http://www.force.com/2009/06/asyncapi/dataload"
 XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>'
@@ -83,10 +91,54 @@ def _check_size(body: bytes | str) -> None:
         )
 
 
+class _Stop(Exception):
+    """Raised from an expat handler to end the prolog scan."""
+
+    def __init__(self, dtd: bool) -> None:
+        super().__init__()
+        self.dtd = dtd
+
+
+def _stop_dtd(*_: Any) -> None:
+    raise _Stop(dtd=True)
+
+
+def _stop_root(*_: Any) -> None:
+    raise _Stop(dtd=False)
+
+
 def refuse_dtd(raw: bytes) -> None:
-    """Salesforce never sends a DTD; one in a response can only be an attack."""
-    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
-        raise ResponseFormatError("XML with a DTD or entity declaration is refused")
+    """The one XML guard: refuse a document type or entity declaration, whatever the
+    document's encoding (UTF-16 with or without a BOM, a declared encoding). Salesforce never
+    sends a DTD; one in a response can only be an attack (billion laughs, external entities).
+
+    A DTD can only come before the root element, so expat (which detects the encoding as the
+    real parse will) reads just the prolog and stops at the root's start tag."""
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _stop_dtd
+    parser.EntityDeclHandler = _stop_dtd
+    parser.StartElementHandler = _stop_root
+    try:
+        for start in range(0, len(raw), 4096):
+            parser.Parse(raw[start : start + 4096], False)
+        parser.Parse(b"", True)
+    except _Stop as stop:
+        if stop.dtd:
+            raise ResponseFormatError("XML with a DTD or entity declaration is refused") from None
+        return
+    except ExpatError as exc:
+        raise ResponseFormatError(f"malformed XML: {exc}") from None
+    raise ResponseFormatError("malformed XML: no root element")
+
+
+def parse_xml_element(body: bytes) -> ET.Element:
+    """An ElementTree of a capped, guarded document (the SOAP login answer uses this)."""
+    _check_size(body)
+    refuse_dtd(body)
+    try:
+        return ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise ResponseFormatError(f"malformed XML: {exc}") from None
 
 
 def load_xml(body: bytes | str) -> dict[str, Any]:
@@ -100,8 +152,7 @@ def load_xml(body: bytes | str) -> dict[str, Any]:
     except ExpatError as exc:
         raise ResponseFormatError(f"malformed XML: {exc}") from None
     except ValueError:
-        # disable_entities: an entity declaration the byte check above cannot see, e.g. in a
-        # UTF-16 document. Refused the same way, before any expansion.
+        # disable_entities: a second line of defence behind refuse_dtd.
         raise ResponseFormatError("XML with a DTD or entity declaration is refused") from None
     if not isinstance(parsed, dict):
         raise ResponseFormatError("malformed XML: no root element")
@@ -109,11 +160,70 @@ def load_xml(body: bytes | str) -> dict[str, Any]:
 
 
 def load_json(body: bytes | str) -> Any:
+    """Parse JSON. Integers too long to be a counter become ``inf`` (refused later by the
+    field that holds one, not by the whole document), and nesting deeper than
+    ``MAX_JSON_DEPTH`` is replaced by ``TOO_DEEP`` so one hostile value cannot fail a page."""
     _check_size(body)
     try:
-        return json.loads(body)
+        return json.loads(body, parse_int=_json_int)
+    except RecursionError:
+        pass
     except (ValueError, UnicodeDecodeError) as exc:
         raise ResponseFormatError(f"malformed JSON: {exc}") from None
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    try:
+        return json.loads(_cut_deep_json(text, MAX_JSON_DEPTH), parse_int=_json_int)
+    except (ValueError, RecursionError) as exc:
+        raise ResponseFormatError(f"malformed JSON: {str(exc)[:200]}") from None
+
+
+MAX_JSON_DEPTH = 64  # a Bulk API document is at most 5 levels deep
+TOO_DEEP = "<nested too deep>"
+_INT_DIGITS = 30  # JSON integers longer than this are never a value we accept
+
+
+def _json_int(text: str) -> int | float:
+    # int() of a 5,000-digit string raises (CPython's digit limit) and would fail the page.
+    return int(text) if len(text) <= _INT_DIGITS else math.inf
+
+
+def _cut_deep_json(text: str, limit: int) -> str:
+    """``text`` with every array or object deeper than ``limit`` replaced by the TOO_DEEP
+    string. Only called when the C parser ran out of stack, so speed does not matter."""
+    out: list[str] = []
+    depth = 0
+    skip_from: int | None = None  # depth at which the current cut began
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if skip_from is None:
+                out.append(ch)
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+            if skip_from is None:
+                out.append(ch)
+            continue
+        if ch in "[{":
+            depth += 1
+            if skip_from is None and depth > limit:
+                skip_from = depth
+                out.append(json.dumps(TOO_DEEP))
+                continue
+        elif ch in "]}":
+            depth -= 1
+            if skip_from is not None and depth < skip_from:
+                skip_from = None
+                continue
+        if skip_from is None:
+            out.append(ch)
+    return "".join(out)
 
 
 def _xml_root(body: bytes | str, *names: str) -> Mapping[str, Any]:
@@ -128,10 +238,70 @@ def _xml_root(body: bytes | str, *names: str) -> Mapping[str, Any]:
 # --------------------------------------------------------------------------- values
 
 
+# The safe ranges below are documented in docs/wire-facts.md §11.
+MAX_COUNTER = 999_999_999_999  # counts and milliseconds: a trillion is far past any real job
+EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_DATE = datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)
+_COUNTER_TEXT = re.compile(r"[0-9]{1,30}", re.ASCII)
+_VERSION_TEXT = re.compile(r"[vV]?[0-9xX]{1,4}(?:\.[0-9xX]{1,3})?", re.ASCII)
+_MAX_DATE_TEXT = 40
+
+
 def parse_datetime(value: str) -> datetime:
-    """Salesforce dates: ``…000Z`` (XML) or ``…000+0000`` (JSON)."""
+    """Salesforce dates: ``…000Z`` (XML) or ``…000+0000`` (JSON), between EARLIEST_DATE and
+    LATEST_DATE (a year-9999 date overflows the first sum a view makes with it)."""
+    if len(value) > _MAX_DATE_TEXT:
+        raise ValueError("not a date")
     dt = datetime.fromisoformat(value)
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    dt = dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    if not EARLIEST_DATE <= dt <= LATEST_DATE:
+        raise ValueError(f"a date outside {EARLIEST_DATE:%Y}-{LATEST_DATE:%Y}")
+    return dt
+
+
+def parse_counter(value: Any) -> int:
+    """A count or a duration in ms: a whole number from 0 to MAX_COUNTER, else ValueError."""
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise ValueError("not a whole number")
+        number = int(value)
+    elif isinstance(value, str) and _COUNTER_TEXT.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        raise ValueError("not a whole number")
+    if not 0 <= number <= MAX_COUNTER:
+        raise ValueError(f"outside 0 to {MAX_COUNTER:,}")
+    return number
+
+
+def parse_version(value: Any) -> str:
+    """apiVersion as text: a number 1-999 (JSON) or short version text ("64.0", or "vxx.0"
+    in scrubbed recordings)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not (math.isfinite(value) and 0 < value < 1000):
+            raise ValueError("not an API version")
+        return repr(float(value))
+    if isinstance(value, str) and _VERSION_TEXT.fullmatch(value):
+        return value
+    raise ValueError("not an API version")
+
+
+def _scalar_text(value: Any) -> str:
+    """Text of a scalar the server sent; never the text of a container (which could be
+    100,000 levels deep) and never of a number too long to print."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int) and -(10**_INT_DIGITS) < value < 10**_INT_DIGITS:
+        return str(value)
+    raise ValueError("not text")
 
 
 def format_datetime_xml(value: datetime) -> str:
@@ -163,48 +333,103 @@ def _enum_converter(kind: type[Enum]) -> Converter:
             member = members.get(value)
             if member is not None:
                 return member
-        return kind(str(value))  # tolerant enums make an unknown member
+        return kind(_scalar_text(value))  # tolerant enums make an unknown member
 
     return convert
 
 
+def _loose_text(value: Any) -> str:
+    """Text of a scalar, or "" for anything else (error bodies, result rows: best effort)."""
+    if value is None:
+        return ""
+    try:
+        return _scalar_text(_text(value))
+    except ValueError:
+        return ""
+
+
+def _bool(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
 def _converter(f: WireField) -> Converter:
-    """The conversion for one field, chosen once instead of per value (the job-list hot path)."""
+    """The conversion for one field, chosen once instead of per value (the job-list hot path).
+    Every converter raises ValueError for a value out of its range."""
     kind = f.kind
     if kind == "str":
-        return str
+        return _scalar_text
     if kind == "int":
-        return int
+        return parse_counter
     if kind == "datetime":
-        return lambda v: parse_datetime(str(v))
+        return lambda v: parse_datetime(v if isinstance(v, str) else _scalar_text(v))
     if kind == "bool":
-        return lambda v: v is True or str(v).lower() == "true"
+        return _bool
     if kind == "version":
-        return lambda v: repr(float(v)) if isinstance(v, int | float) else str(v)
+        return parse_version
     if isinstance(kind, type) and issubclass(kind, Enum):
         return _enum_converter(kind)
     raise AssertionError(f"unknown field kind {kind!r}")
 
 
+def _preview(value: Any) -> str:
+    try:
+        return repr(_scalar_text(value)[:40])
+    except ValueError:
+        return f"a {type(value).__name__}" if not isinstance(value, int) else "a huge number"
+
+
 def _bad_value(f: WireField, value: Any) -> ResponseFormatError:
-    return ResponseFormatError(f"bad value for {f.wire}: {str(value)[:40]!r}")
+    return ResponseFormatError(f"bad value for {f.wire}: {_preview(value)}")
 
 
 _JOB_BY_WIRE = {f.wire: (f, _converter(f)) for f in JOB_FIELDS}
 _BATCH_BY_WIRE = {f.wire: (f, _converter(f)) for f in BATCH_FIELDS}
+# Fields that are keys somewhere (a job list, a user directory): always 18 characters.
+_ID_ATTRS = frozenset({"id", "created_by_id", "job_id"})
+INVALID_MARK = "_bulktui_invalid"  # extra[INVALID_MARK]: why part of a row was not usable
+_EXTRA_DEPTH = 32  # an unknown element nested deeper than this is replaced by TOO_DEEP
+
+
+@functools.lru_cache(maxsize=8192)
+def _key_id(text: str) -> str:
+    return normalize_id(text)
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether a container holds something nested deeper than ``limit`` or a TOO_DEEP cut."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit or node == TOO_DEEP:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return False
 
 
 def _build(
-    cls: Any, by_wire: Mapping[str, tuple[WireField, Converter]], data: Mapping[str, Any]
+    cls: Any,
+    by_wire: Mapping[str, tuple[WireField, Converter]],
+    data: Mapping[str, Any],
+    lenient: bool,
 ) -> Any:
+    """A model from wire-named values. A value outside its field's range is refused
+    (ResponseFormatError naming the field); ``lenient`` (a list row) leaves that field unset
+    instead and says why in ``extra[INVALID_MARK]``, so one bad row does not fail a list."""
     # The hot loop of a 1,000-row job-list page: conversions inlined, nulls skipped (None is
     # every field's default).
     kwargs: dict[str, Any] = {}
     extra: dict[str, Any] = {}
+    problems: list[str] = []
     for key, value in data.items():
         entry = by_wire.get(key)
         if entry is None:
             if not key.startswith(("@", "#")):
+                if isinstance(value, dict | list) and _too_deep(value, _EXTRA_DEPTH):
+                    value = TOO_DEEP
+                    problems.append(f"{key[:40]} is nested too deep")
                 extra[key] = value
             continue
         if isinstance(value, dict):
@@ -213,21 +438,43 @@ def _build(
             continue
         try:
             kwargs[entry[0].attr] = entry[1](value)
-        except (TypeError, ValueError):
-            raise _bad_value(entry[0], value) from None
+        except (TypeError, ValueError, OverflowError, RecursionError):
+            if not lenient:
+                raise _bad_value(entry[0], value) from None
+            problems.append(f"{entry[0].wire} is not usable ({_preview(value)})")
+    for attr in _ID_ATTRS.intersection(kwargs):
+        try:
+            kwargs[attr] = _key_id(kwargs[attr])
+        except InvalidIdError:
+            # Kept as sent: a request refuses it later (client._path_id); it is shown escaped.
+            problems.append(f"{attr} is not a Salesforce id")
     if not kwargs.get("id"):
         raise ResponseFormatError(f"{cls.__name__} without an id")
+    if problems:
+        extra[INVALID_MARK] = "; ".join(problems)[:500]
     return cls(**kwargs, extra=extra)
 
 
-def job_from_mapping(data: Mapping[str, Any]) -> JobInfo:
-    job: JobInfo = _build(JobInfo, _JOB_BY_WIRE, data)
+def job_from_mapping(data: Mapping[str, Any], *, lenient: bool = False) -> JobInfo:
+    job: JobInfo = _build(JobInfo, _JOB_BY_WIRE, data, lenient)
     return job
 
 
-def batch_from_mapping(data: Mapping[str, Any]) -> BatchInfo:
-    batch: BatchInfo = _build(BatchInfo, _BATCH_BY_WIRE, data)
+def batch_from_mapping(data: Mapping[str, Any], *, lenient: bool = False) -> BatchInfo:
+    batch: BatchInfo = _build(BatchInfo, _BATCH_BY_WIRE, data, lenient)
     return batch
+
+
+def _rows(items: Iterable[Any], build: Callable[..., Any], what: str) -> Iterable[Any]:
+    """List rows, each built leniently; a row without a usable id cannot be kept (nothing
+    could name it), so it is left out with a log line."""
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        try:
+            yield build(item, lenient=True)
+        except ResponseFormatError as exc:
+            log.warning("a %s row was left out: %s", what, exc)
 
 
 # --------------------------------------------------------------------------- parse: 1.0
@@ -263,7 +510,7 @@ def parse_batch_info_list(body: bytes | str, fmt: Format) -> tuple[BatchInfo, ..
         items = data.get("batchInfo") if isinstance(data, dict) else None
     else:
         items = _xml_root(body, "batchInfoList").get("batchInfo")
-    return tuple(batch_from_mapping(b) for b in _as_list(items) if isinstance(b, dict))
+    return tuple(_rows(_as_list(items), batch_from_mapping, "batch list"))
 
 
 def parse_error(status: int, body: bytes | str, content_type: str | None) -> ApiError:
@@ -283,21 +530,20 @@ def parse_error(status: int, body: bytes | str, content_type: str | None) -> Api
             if isinstance(data, list) and data and isinstance(data[0], dict):
                 data = data[0]
             if isinstance(data, dict):
-                code = str(
-                    data.get("exceptionCode") or data.get("errorCode") or data.get("error") or ""
+                code = _loose_text(
+                    data.get("exceptionCode") or data.get("errorCode") or data.get("error")
                 )
-                message = str(
+                message = _loose_text(
                     data.get("exceptionMessage")
                     or data.get("message")
                     or data.get("error_description")
-                    or ""
                 )
         else:
             doc = load_xml(body)
             root = doc.get("error")
             if isinstance(root, dict):
-                code = str(_text(root.get("exceptionCode")) or "")
-                message = str(_text(root.get("exceptionMessage")) or "")
+                code = _loose_text(root.get("exceptionCode"))
+                message = _loose_text(root.get("exceptionMessage"))
             else:
                 code, message = _soap_fault(doc)
     except ResponseFormatError as exc:
@@ -312,8 +558,8 @@ def _soap_fault(doc: Mapping[str, Any]) -> tuple[str, str]:
     envelope: Any = next(iter(doc.values()), {})
     body = _find_suffix(envelope, "Body")
     fault = _find_suffix(body, "Fault")
-    code = str(_text(fault.get("faultcode")) or "")
-    return code.split(":")[-1], str(_text(fault.get("faultstring")) or "")
+    code = _loose_text(fault.get("faultcode"))
+    return code.split(":")[-1], _loose_text(fault.get("faultstring"))
 
 
 def _find_suffix(node: Any, suffix: str) -> Mapping[str, Any]:
@@ -368,19 +614,19 @@ def _result_from_mapping(r: Mapping[str, Any]) -> RecordResult:
     errors = []
     for e in _as_list(r.get("errors")):
         if isinstance(e, dict):
-            fields = tuple(str(x) for x in _as_list(_text(e.get("fields"))) if x)
+            fields = tuple(t for x in _as_list(_text(e.get("fields"))) if (t := _loose_text(x)))
             errors.append(
                 RecordError(
-                    str(_text(e.get("statusCode")) or ""),
-                    str(_text(e.get("message")) or ""),
+                    _loose_text(e.get("statusCode")),
+                    _loose_text(e.get("message")),
                     fields,
                 )
             )
-    ident = _text(r.get("id"))
+    ident = r.get("id")
     return RecordResult(
-        id=str(ident) if ident else None,
-        success=str(_text(r.get("success"))).lower() == "true",
-        created=str(_text(r.get("created"))).lower() == "true",
+        id=_loose_text(ident) or None,
+        success=_bool(_text(r.get("success"))),
+        created=_bool(_text(r.get("created"))),
         errors=tuple(errors),
     )
 
@@ -404,9 +650,9 @@ def parse_result_ids(body: bytes | str, fmt: Format) -> list[str]:
         data = load_json(body)
         if not isinstance(data, list):
             raise ResponseFormatError("expected a JSON array of result ids")
-        return [str(x) for x in data]
+        return [_loose_text(x) for x in data]
     root = _xml_root(body, "result-list")
-    return [str(_text(x)) for x in _as_list(root.get("result"))]
+    return [_loose_text(x) for x in _as_list(root.get("result"))]
 
 
 # --------------------------------------------------------------------------- parse: 2.0 list
@@ -416,8 +662,10 @@ def parse_job_list_page(body: bytes | str) -> JobListPage:
     data = load_json(body)
     if not isinstance(data, dict) or not isinstance(data.get("records", []), list):
         raise ResponseFormatError("expected a job list object with records")
-    records = tuple(job_from_mapping(r) for r in data.get("records", []) if isinstance(r, dict))
+    records = tuple(_rows(data.get("records", []), job_from_mapping, "job list"))
     next_url = data.get("nextRecordsUrl") or None
+    if next_url is not None and not isinstance(next_url, str):
+        raise ResponseFormatError("the job list's nextRecordsUrl is not text")
     return JobListPage(records, bool(data.get("done", next_url is None)), next_url)
 
 
@@ -598,7 +846,7 @@ def result_ids_json(ids: Iterable[str]) -> str:
 
 
 def job_list_row_dict(job: JobInfo) -> dict[str, Any]:
-    """A 2.0 ``/jobs/ingest|query`` row: set fields in reference §5 order, no counters."""
+    """A 2.0 ``/jobs/ingest|query`` row: set fields in wire order, no counters."""
     out = job.to_wire()
     if "apiVersion" in out and job.api_version_number is not None:
         out["apiVersion"] = job.api_version_number

@@ -21,8 +21,8 @@ import httpx
 
 from bulktui import __version__
 from bulktui.api.errors import ResponseFormatError, TransportError
-from bulktui.api.transport import ssl_context as api_ssl_context
-from bulktui.api.wire import refuse_dtd
+from bulktui.api.exchange import ssl_context as api_ssl_context
+from bulktui.api.wire import parse_xml_element
 from bulktui.auth.errors import LoginRejectedError, LoginTransportError
 from bulktui.core.text import one_line
 
@@ -197,9 +197,8 @@ async def soap_login(
         headers={"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": "login"},
     )
     try:
-        refuse_dtd(response.content)  # ElementTree would expand entities in a DTD
-        root = ET.fromstring(response.content)
-    except (ET.ParseError, ResponseFormatError):
+        root = parse_xml_element(response.content)  # the one XML guard (DTDs refused)
+    except ResponseFormatError:
         raise _not_a_login_answer(response, "SOAP login()") from None
     fault = _find(root, "Fault")
     if fault is not None:

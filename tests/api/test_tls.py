@@ -21,8 +21,8 @@ from cryptography.x509.oid import NameOID
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.errors import TransportError
+from bulktui.api.exchange import ssl_context
 from bulktui.api.retry import RetryPolicy
-from bulktui.api.transport import ssl_context
 
 
 def _self_signed(tmp: Path) -> tuple[Path, Path]:

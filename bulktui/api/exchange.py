@@ -10,24 +10,34 @@ live in one place:
 - Anything after that point (read/write timeout, reset, 5xx, the HTML maintenance page) may
   have reached the server: only idempotent requests are resent; the others become
   ``AmbiguousResultError``.
+- A method that changes state is wrapped in ``state_changing``: once one of its requests may
+  have reached the server, any failure that is not the server's own answer (a body the parser
+  refuses, a reset, the deadline) is ``AmbiguousResultError``, never "not done".
+- Every exchange, retries and body included, ends within ``RetryPolicy.exchange_deadline``
+  (docs/wire-facts.md §13).
+- Headers are read leniently: one that cannot be read is ignored with a log line.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import re
 import ssl
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import httpx
 
 from bulktui import __version__
 from bulktui.api import wire
 from bulktui.api.connection import Connection, ReauthHook
+from bulktui.api.decoding import ACCEPT_ENCODING, read_capped
 from bulktui.api.errors import (
     AmbiguousResultError,
     ApiError,
@@ -52,6 +62,58 @@ Root = Literal["async", "data", "base"]  # /services/async/v, /services/data/vX,
 # No byte of the request was written when these are raised (httpcore raises them while
 # opening the connection or waiting for a pooled one), so resending cannot duplicate anything.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,20}", re.ASCII)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class _Call:
+    """What one state-changing call has done so far."""
+
+    maybe_applied: bool = False  # a request of it may have reached the server
+
+
+_CURRENT_CALL: ContextVar[_Call | None] = ContextVar("bulktui_state_changing", default=None)
+
+
+def _note_maybe_applied() -> None:
+    call = _CURRENT_CALL.get()
+    if call is not None:
+        call.maybe_applied = True
+
+
+def state_changing(
+    ambiguity: str,
+) -> Callable[[Callable[P, Coroutine[Any, Any, T]]], Callable[P, Coroutine[Any, Any, T]]]:
+    """Wrap a client method that changes state (create, close, abort, add a batch, upload).
+
+    Once one of its requests may have reached the server, any failure that is not the server's
+    own error answer (an ApiError) becomes ``AmbiguousResultError`` ending with ``ambiguity``:
+    a body the parser refuses, a header it cannot read, a reset, the deadline, a bug. A user
+    told "not created" would create the job again and load the data twice."""
+
+    def wrap(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
+        @functools.wraps(method)
+        async def call(*args: P.args, **kwargs: P.kwargs) -> T:
+            outcome = _Call()
+            token = _CURRENT_CALL.set(outcome)
+            try:
+                return await method(*args, **kwargs)
+            except (ApiError, AmbiguousResultError):
+                raise  # the server said what happened, or we already said we do not know
+            except Exception as exc:
+                if not outcome.maybe_applied:
+                    raise
+                reason = exc.message if isinstance(exc, BulkError) else _describe(exc)
+                raise AmbiguousResultError(f"{reason}; {ambiguity}") from None
+            finally:
+                _CURRENT_CALL.reset(token)
+
+        return call
+
+    return wrap
 
 
 @dataclass(slots=True)
@@ -62,6 +124,9 @@ class Reply:
     # True when an earlier attempt of this same request may have reached the server (it failed
     # after sending), so an "already in that state" answer may be our own earlier success.
     maybe_applied_before: bool = False
+    # exchange(stream=True): the open response of a 2xx answer, its body not read (``body`` is
+    # empty); the caller reads it (decoding.decoded_pieces bounds each piece) and closes it.
+    stream: httpx.Response | None = field(default=None, repr=False)
     _error: ApiError | None = field(default=None, repr=False)
 
     @property
@@ -88,7 +153,7 @@ class Reply:
         """What a non-2xx reply means: the ApiError its body describes, or ResponseFormatError
         when there is no readable error body (a redirect, HTML, a truncated document)."""
         if 300 <= self.status < 400:
-            where = self.headers.get("location", "elsewhere")
+            where = self.headers.get("location", "elsewhere")[:200]
             return ResponseFormatError(f"unexpected HTTP {self.status} redirect to {where}")
         error = self.error()
         if not error.code and self.body.strip():
@@ -163,7 +228,8 @@ class Exchanger:
         common: dict[str, Any] = {
             "timeout": timeout,
             "follow_redirects": False,  # a redirect would carry the token to another URL
-            "headers": {"User-Agent": f"bulktui/{__version__}"},
+            # Only encodings decoding.py can decode under its cap (no br, no zstd).
+            "headers": {"User-Agent": f"bulktui/{__version__}", "Accept-Encoding": ACCEPT_ENCODING},
         }
         if transport is None:
             # httpx builds the transport and, from HTTPS_PROXY/ALL_PROXY/NO_PROXY, the proxy
@@ -196,28 +262,87 @@ class Exchanger:
         params: Mapping[str, str] | None = None,
         idempotent: bool = True,
         ambiguity: str = "",
+        stream: bool = False,
+        accept: str = "application/json",
     ) -> Reply:
         """The final non-transient reply (2xx or an error body the caller interprets).
 
         ``idempotent=False`` forbids resending once the request may have been sent;
-        ``ambiguity`` then says what may or may not have happened.
+        ``ambiguity`` then says what may or may not have happened. The whole exchange ends
+        within ``RetryPolicy.exchange_deadline`` seconds (a server that trickles one byte
+        every 20 s never trips the read timeout). ``stream=True`` leaves a 2xx body unread
+        in ``reply.stream`` (results can be gigabytes): the deadline and every other rule
+        apply until the answer's headers arrive; the reader bounds what it holds.
+        ``accept`` is the REST/2.0 Accept header (CSV for 2.0 results).
         """
+        what = f"{method} {path.split('?', 1)[0]}"
+        limit = self.retry.exchange_deadline
+        attempt = _Attempts()
+        try:
+            async with asyncio.timeout(limit):
+                return await self._exchange(
+                    method,
+                    root,
+                    path,
+                    content,
+                    content_type,
+                    params,
+                    idempotent,
+                    ambiguity,
+                    attempt,
+                    stream,
+                    accept,
+                )
+        except TimeoutError:
+            if attempt.sending and not idempotent:
+                raise AmbiguousResultError(
+                    f"{what} had no complete answer within {limit:.0f} s: {ambiguity}"
+                ) from None
+            raise TransportError(
+                f"{what}: no complete answer within {limit:.0f} s "
+                "(the server is stalled or too slow)"
+            ) from None
+
+    async def _exchange(
+        self,
+        method: str,
+        root: Root,
+        path: str,
+        content: bytes | None,
+        content_type: str | None,
+        params: Mapping[str, str] | None,
+        idempotent: bool,
+        ambiguity: str,
+        attempt: _Attempts,
+        stream: bool,
+        accept: str,
+    ) -> Reply:
         policy = self.retry
         deadline = policy.clock() + policy.total_budget
         failures = 0
         reauthenticated = False
         maybe_applied = False
         what = f"{method} {path.split('?', 1)[0]}"
+        ambiguity = ambiguity or "it may or may not have taken effect; check before repeating it"
         while True:
             connection, generation = self.connection, self._generation
             request = self._build(connection, method, root, path, content, content_type, params)
+            if root != "async":
+                request.headers["Accept"] = accept
             retry_after: float | None = None
+            attempt.sending = True
             try:
-                reply = await self._send(request)
+                reply = await self._send(request, stream)
             except httpx.UnsupportedProtocol as exc:
                 raise TransportError(f"{what}: {_describe(exc)}") from None
-            except httpx.DecodingError as exc:
-                raise ResponseFormatError(f"{what}: undecodable body ({_describe(exc)})") from None
+            except (httpx.DecodingError, ResponseFormatError) as exc:
+                # The request was answered, but the body could not be read (over the cap,
+                # not valid gzip): for a non-idempotent request, we do not know what it did.
+                _note_maybe_applied()
+                reason = exc.message if isinstance(exc, BulkError) else _describe(exc)
+                if not idempotent:
+                    raise AmbiguousResultError(f"{what}: {reason}: {ambiguity}") from None
+                raise ResponseFormatError(f"{what}: {reason}") from None
             except (httpx.RequestError, OSError) as exc:
                 # OSError: real transports wrap socket errors in httpx exceptions, but in-process
                 # ones (ASGITransport) let the app's ConnectionResetError through as is.
@@ -228,13 +353,21 @@ class Exchanger:
                         f"TLS certificate verification failed for {host} "
                         "(a private CA needs --ca-bundle)"
                     ) from None
+                if sent:
+                    _note_maybe_applied()
                 if sent and not idempotent:
                     raise AmbiguousResultError(
                         f"{what} failed after it was sent ({_describe(exc)}): {ambiguity}"
                     ) from None
+                host = request.url.netloc.decode()
                 failure: BulkError = TransportError(
-                    f"could not reach {request.url.netloc.decode()}: {_describe(exc)}"
+                    f"the connection to {host} failed after the request was sent: {_describe(exc)}"
+                    if sent
+                    else f"could not reach {host}: {_describe(exc)}"
                 )
+            except BaseException:
+                _note_maybe_applied()  # cancelled or failed after the request may have left
+                raise
             else:
                 expired = self._session_error(reply, root)
                 if expired is not None:
@@ -243,6 +376,7 @@ class Exchanger:
                     await self._renew_session(generation, expired)
                     reauthenticated = True
                     continue
+                _note_maybe_applied()
                 if not _transient(reply):
                     reply.maybe_applied_before = maybe_applied
                     return reply
@@ -252,7 +386,7 @@ class Exchanger:
                         f"{what} got HTTP {reply.status} from the server: {ambiguity}"
                     )
                 failure = _give_up_error(reply)
-                retry_after = parse_retry_after(reply.headers.get("retry-after"))
+                retry_after = _header(reply.headers, "retry-after", parse_retry_after)
             maybe_applied = maybe_applied or sent
             failures += 1
             if failures >= policy.max_attempts:
@@ -292,7 +426,7 @@ class Exchanger:
             method, base + path, content=content, headers=headers, params=params
         )
 
-    async def _send(self, request: httpx.Request) -> Reply:
+    async def _send(self, request: httpx.Request, stream: bool = False) -> Reply:
         self.requests_sent += 1
         number = self.requests_sent
         started = time.perf_counter()
@@ -300,14 +434,20 @@ class Exchanger:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("-> %s %s %s", request.method, request.url, redact_headers(request.headers))
         response = await self._http.send(request, stream=True)
+        usage = _header(response.headers, "sforce-limit-info", parse_limit_info)
+        if usage is not None:
+            self.api_usage = usage
+        if (
+            stream
+            and response.is_success
+            and "html" not in response.headers.get("content-type", "")
+        ):
+            return Reply(response.status_code, response.headers, b"", stream=response)
         try:
             body = await self._read_capped(response)
         finally:
             await response.aclose()
         self.reply_times.append((number, self.retry.clock() - clock_start))
-        usage = parse_limit_info(response.headers.get("sforce-limit-info"))
-        if usage is not None:
-            self.api_usage = usage
         log.debug(
             "<- %s %s: %d, %d bytes, %.0f ms",
             request.method,
@@ -319,21 +459,14 @@ class Exchanger:
         return Reply(response.status_code, response.headers, body)
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
-        """The body, refusing anything over the cap without reading the rest of it."""
+        """The decoded body, refusing anything over the cap without reading the rest of it."""
         cap = self.max_body_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
+        declared = _header(response.headers, "content-length", _content_length)
+        if declared is not None and declared > cap:
             raise ResponseFormatError(
-                f"response body of {int(declared):,} bytes is over the {cap:,}-byte cap"
+                f"response body of {declared:,} bytes is over the {cap:,}-byte cap"
             )
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > cap:
-                raise ResponseFormatError(f"response body is over the {cap:,}-byte cap")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return await read_capped(response, cap)
 
     # ----------------------------------------------------------------------- sessions
 
@@ -394,6 +527,30 @@ class Exchanger:
             self._generation += 1
         finally:
             self._reauth_task = None
+
+
+@dataclass(slots=True)
+class _Attempts:
+    sending: bool = False  # an attempt has begun sending: the request may have left
+
+
+def _content_length(value: str) -> int | None:
+    if not _CONTENT_LENGTH.fullmatch(value.strip()):
+        raise ValueError("not a length")
+    return int(value)
+
+
+def _header(headers: httpx.Headers, name: str, parse: Callable[[str], T | None]) -> T | None:
+    """A header's parsed value, or None when it is absent or cannot be read: a header we
+    cannot read never fails an exchange (the answer itself may be fine)."""
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return parse(value)
+    except Exception as exc:  # any parser bug too: a header is never worth an exchange
+        log.info("ignored an unreadable %s header (%s)", name, type(exc).__name__)
+        return None
 
 
 def _retrieve(task: asyncio.Future[None]) -> None:
