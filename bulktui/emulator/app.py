@@ -11,8 +11,10 @@ from bulktui.emulator.engine import Engine
 from bulktui.emulator.faults import FaultInjector, FaultMiddleware, FaultSpec
 from bulktui.emulator.logins import LoginRoutes
 from bulktui.emulator.routes_bulk import BulkRoutes
+from bulktui.emulator.routes_bulk2 import Bulk2Routes
 from bulktui.emulator.routes_data import DataRoutes
 from bulktui.emulator.routes_fallback import FallbackRoutes
+from bulktui.emulator.routes_rest import RestRoutes
 
 
 def create_app(engine: Engine, faults: FaultSpec | None = None) -> Starlette:
@@ -20,6 +22,8 @@ def create_app(engine: Engine, faults: FaultSpec | None = None) -> Starlette:
     routes: list[BaseRoute] = [
         *BulkRoutes(engine).routes(),
         *DataRoutes(engine).routes(),
+        *Bulk2Routes(engine).routes(),
+        *RestRoutes(engine).routes(),
         *LoginRoutes(engine).routes(),
         *ControlRoutes(engine, injector).routes(),
     ]

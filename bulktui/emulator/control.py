@@ -52,6 +52,7 @@ class ControlRoutes:
             {
                 "total": sum(routes.values()),
                 "routes": routes,
+                "unknown_routes": dict(sorted(self.engine.unknown_routes.items())),
                 "api_requests_24h": self.engine.api_requests_used(),
                 "batches_24h": self.engine.batches_used(),
                 "jobs": len(self.engine.jobs),
