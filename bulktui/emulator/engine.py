@@ -126,6 +126,21 @@ class Engine:
         self._batch_times: list[datetime] = []  # every batch submission, sorted
         self._api_hours: Counter[int] = Counter()
         self.v2 = Bulk2(self)
+        organization = find_object("Organization")
+        assert organization is not None
+        self.store.put(
+            organization,
+            {
+                "Id": self.org_id,
+                "Name": self.config.org_name,
+                "InstanceName": POD.upper(),
+                "IsSandbox": "false",
+                "TrialExpirationDate": None,
+                "NamespacePrefix": None,
+                "OrganizationType": "Enterprise Edition",
+                "IsDeleted": "false",
+            },
+        )
         login = self.config.login
         self.default_user = self.add_user(login.username, login.full_name, login.email)
 
