@@ -282,7 +282,7 @@ class Bulk2:
             self.engine.list_row(job),
             system_modstamp=full.system_modstamp,
             number_records_processed=full.number_records_processed,
-            retries=0,
+            retries=int(job.fixed.get("retries", 0)),
             total_processing_time=full.total_processing_time,
             error_message=job.error_message,
             assignment_rule_id=job.assignment_rule_id,

@@ -102,4 +102,3 @@ class FallbackRoutes:
             return response
         self.engine.count_unknown(request.method, request.url.path)
         return rest_error("NOT_FOUND", "The requested resource does not exist", 404)
-

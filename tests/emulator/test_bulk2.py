@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from bulktui.emulator import EngineConfig
+from bulktui.emulator.seeding import seed_jobs
 
 from .helpers import Org, V, make_org
 
@@ -325,3 +326,44 @@ async def test_finished_v2_jobs_purge_seven_days_after_they_end(org: Org) -> Non
     assert (await org.http.get(f"{INGEST}/{job_id}", headers=org.bearer)).status_code == 404
     rows = (await org.http.get(INGEST, headers=org.bearer)).json()["records"]
     assert job_id not in [r["id"] for r in rows]
+
+
+async def test_seeded_v2_jobs_answer_on_the_v2_endpoints(org: Org) -> None:
+    seeded = seed_jobs(
+        org.engine,
+        [
+            {
+                "jobType": "V2Ingest",
+                "state": "JobComplete",
+                "numberRecordsProcessed": 10,
+                "numberRecordsFailed": 2,
+                "retries": 1,
+            },
+            {"jobType": "V2Query", "operation": "query", "state": "InProgress"},
+            {"jobType": "V2Ingest", "state": "Failed", "errorMessage": "InvalidBatch : boom"},
+        ],
+    )
+    done, running, failed = (j.id for j in seeded)
+    info = (await org.http.get(f"{INGEST}/{done}", headers=org.bearer)).json()
+    assert (info["numberRecordsProcessed"], info["numberRecordsFailed"], info["retries"]) == (
+        10,
+        2,
+        1,
+    )
+    info = (await org.http.get(f"{QUERY}/{running}", headers=org.bearer)).json()
+    assert info["state"] == "InProgress" and info["jobType"] == "V2Query"
+    info = (await org.http.get(f"{INGEST}/{failed}", headers=org.bearer)).json()
+    assert info["errorMessage"] == "InvalidBatch : boom"
+    rows = (await org.http.get(INGEST, headers=org.bearer)).json()["records"]
+    assert {r["id"] for r in rows} == {done, failed}
+
+
+async def test_doubled_slashes_and_the_organization_query(org: Org) -> None:
+    r = await org.http.get(
+        f"/services//data/v{V}//query",
+        headers=org.bearer,
+        params={"q": "SELECT Name, IsSandbox FROM Organization"},
+    )
+    assert r.status_code == 200
+    (record,) = r.json()["records"]
+    assert record["Name"] == org.engine.config.org_name and record["IsSandbox"] is False
