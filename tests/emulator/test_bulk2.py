@@ -8,8 +8,9 @@ from dataclasses import replace
 from typing import Any
 
 import httpx
+import pytest
 
-from bulktui.emulator import EngineConfig
+from bulktui.emulator import EngineConfig, bulk2
 from bulktui.emulator.seeding import seed_jobs
 
 from .helpers import Org, V, make_org
@@ -367,3 +368,12 @@ async def test_doubled_slashes_and_the_organization_query(org: Org) -> None:
     assert r.status_code == 200
     (record,) = r.json()["records"]
     assert record["Name"] == org.engine.config.org_name and record["IsSandbox"] is False
+
+
+async def test_upload_size_cap(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The real cap is 150 MB once base64-encoded; a smaller one proves the rule.
+    monkeypatch.setattr(bulk2, "MAX_UPLOAD_BASE64", 400)
+    job = await _create(org)
+    r = await _upload(org, job["id"], "Name\n" + "x" * 300 + "\n")
+    assert r.status_code == 400 and r.json()[0]["errorCode"] == "CLIENTINPUTERROR"
+    assert (await _upload(org, job["id"], "Name\nsmall\n")).status_code == 201
