@@ -199,7 +199,7 @@ class Bulk2:
                 job.job_type is JobType.V2_QUERY and job.state is JobState.OPEN
             ):
                 raise invalid_state(f"Aborting already {word} Job not allowed")
-            self.engine._abort(job, when)  # Queued batches → NotProcessed
+            self.engine.stop_batches(job, when)  # Queued batches → NotProcessed
             self._end(job, JobState.ABORTED, when)
             return job
         if target is JobState.UPLOAD_COMPLETE and job.job_type is JobType.V2_INGEST:
@@ -221,7 +221,7 @@ class Bulk2:
     def fail(self, job: Job, message: str, at: datetime | None = None) -> None:
         """A job-level failure (the demo, an unreadable upload): nothing more runs."""
         when = _ms(at or self.engine.now())
-        self.engine._abort(job, when)
+        self.engine.stop_batches(job, when)
         job.error_message = message
         self._end(job, JobState.FAILED, when)
 

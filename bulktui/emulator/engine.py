@@ -385,6 +385,10 @@ class Engine:
         job.modstamp = _ms(at or self._now)
         return job
 
+    def stop_batches(self, job: Job, at: datetime) -> None:
+        """Queued batches will never run (an abort or a job-level failure); running ones finish."""
+        self._abort(job, at)
+
     def _abort(self, job: Job, at: datetime) -> None:
         job.state = JobState.ABORTED
         for batch in job.batches:
