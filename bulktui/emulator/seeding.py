@@ -140,7 +140,9 @@ def _seed_job(engine: Engine, spec: Mapping[str, Any], now: datetime) -> Job:
     job = Job(
         id=job_id,
         seq=0,
-        operation=Operation(str(spec.get("operation", "insert"))),
+        operation=Operation(
+            str(spec.get("operation", "query" if spec.get("jobType") == "V2Query" else "insert"))
+        ),
         obj=obj,
         object_name=str(spec.get("object", obj.name)),
         created_by=_id(spec.get("createdById"), "005", engine.default_user.id),
