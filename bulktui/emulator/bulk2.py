@@ -10,7 +10,7 @@ internal batch. Errors are raised as EmulatorError with the 2.0 errorCode and HT
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -51,6 +51,11 @@ QUERY_FIELDS = frozenset({"operation", "query", "contentType", "lineEnding", "co
 # The documented cap: 150 MB of upload once base64-encoded (about 100 MB of CSV).
 MAX_UPLOAD_BASE64 = 150_000_000
 ENDED = (JobState.JOB_COMPLETE, JobState.FAILED, JobState.ABORTED)
+_RESULT_PREFIX: dict[str, tuple[str, ...]] = {
+    "successfulResults": ("sf__Id", "sf__Created"),
+    "failedResults": ("sf__Id", "sf__Error"),
+    "unprocessedrecords": (),
+}
 NOT_FOUND = ("NOT_FOUND", "The requested resource does not exist", 404)
 # How a state reads inside "Aborting already … Job not allowed" (the wire says "Completed").
 _STATE_WORDS = {JobState.JOB_COMPLETE: "Completed"}
@@ -228,18 +233,27 @@ class Bulk2:
     def _upload_complete(self, job: Job, at: datetime) -> None:
         job.state = JobState.UPLOAD_COMPLETE
         job.modstamp = at
-        dialect = CsvDialect.of(job)
-        try:
-            header, rows = dialect.read(b"".join(job.uploads))
+        chunks: list[bytes] = []
+        try:  # row by row, so a large upload is never held as a list of rows
+            rows = CsvDialect.of(job).iter_rows(b"".join(job.uploads))
+            header = next(rows, [])
+            buffer: list[list[str]] = []
+            for row in rows:
+                buffer.append(row)
+                if len(buffer) == MAX_RECORDS:
+                    chunks.append(CsvDialect.canonical(header, buffer))
+                    buffer = []
+            if buffer:
+                chunks.append(CsvDialect.canonical(header, buffer))
         except ValueError as exc:
             self._fail_later(job, str(exc), at)
             return
-        if not rows:
+        if not chunks:
             self._fail_later(job, "InvalidBatch : Records not found", at)
             return
-        for start in range(0, len(rows), MAX_RECORDS):
-            chunk = CsvDialect.canonical(header, rows[start : start + MAX_RECORDS])
+        for chunk in chunks:
             self.engine.enqueue_internal(job, chunk, at)
+        job.uploads.clear()  # the internal batches hold the data from now on
 
     def _fail_later(self, job: Job, message: str, at: datetime) -> None:
         """Failures Salesforce finds while processing show up after the queue wait."""
@@ -296,30 +310,30 @@ class Bulk2:
             apex_processing_time=full.apex_processing_time,
         )
 
-    def ingest_results(self, job: Job, which: str) -> bytes:
-        """``successfulResults``, ``failedResults`` or ``unprocessedrecords`` as CSV: the
-        batches finished so far (so partial while the job runs)."""
+    async def iter_ingest_results(self, job: Job, which: str) -> AsyncIterator[bytes]:
+        """``successfulResults``, ``failedResults`` or ``unprocessedrecords`` as CSV, one
+        internal batch at a time: what has finished so far (partial while the job runs). An
+        async generator, so it reads the engine on the event loop, never from a thread."""
         dialect = CsvDialect.of(job)
-        header: list[str] | None = None
-        lines: list[list[str]] = []
-        for batch in job.batches:
-            columns, rows = CsvDialect.read_canonical(batch.payload)
-            header = header or columns
-            lines.extend(_result_rows(batch, rows, which))
-        if header is None:
-            header = _upload_header(job, dialect)
-            if which == "unprocessedrecords" and job.state in (JobState.FAILED, JobState.ABORTED):
-                try:
-                    header, raw_rows = dialect.read(b"".join(job.uploads))
-                    lines = [list(r) for r in raw_rows]
-                except ValueError:
-                    lines = []
-        prefix = {
-            "successfulResults": ["sf__Id", "sf__Created"],
-            "failedResults": ["sf__Id", "sf__Error"],
-            "unprocessedrecords": [],
-        }[which]
-        return dialect.write_results(prefix, header, lines)
+        prefix = _RESULT_PREFIX[which]
+        stopped = job.state in (JobState.FAILED, JobState.ABORTED)
+        if not job.batches:  # nothing ran: a failure found before splitting, or never closed
+            try:
+                header, rows = dialect.read(b"".join(job.uploads))
+            except ValueError:
+                header, rows = [], []
+            yield dialect.write_header(prefix, header)
+            if which == "unprocessedrecords" and stopped:
+                yield dialect.write_rows(rows)
+            return
+        # States as of the request: a batch that moves while the body streams is not re-read.
+        batches = [(b, b.state) for b in job.batches]
+        yield dialect.write_header(prefix, CsvDialect.read_canonical(batches[0][0].payload)[0])
+        for batch, state in batches:
+            _, rows = CsvDialect.read_canonical(batch.payload)
+            lines = _result_rows(batch, state, stopped, rows, which)
+            if lines:
+                yield dialect.write_rows(lines)
 
     def query_results(self, job: Job) -> tuple[list[str], list[dict[str, Any]]]:
         if job.state is not JobState.JOB_COMPLETE:
@@ -341,14 +355,14 @@ class Bulk2:
         return list(outcome.query_fields), outcome.query_rows
 
 
-def _result_rows(batch: Batch, rows: list[list[str]], which: str) -> list[list[str]]:
+def _result_rows(
+    batch: Batch, state: BatchState, stopped: bool, rows: list[list[str]], which: str
+) -> list[list[str]]:
     if which == "unprocessedrecords":
         pending = (BatchState.NOT_PROCESSED, BatchState.QUEUED, BatchState.FAILED)
-        if batch.state in pending and batch.job.state in (JobState.ABORTED, JobState.FAILED):
-            return rows
-        return []
+        return rows if stopped and state in pending else []
     outcome = batch.outcome
-    if batch.state is not BatchState.COMPLETED or outcome is None:
+    if state is not BatchState.COMPLETED or outcome is None:
         return []
     out: list[list[str]] = []
     for result, row in zip(outcome.results, rows, strict=False):
@@ -357,14 +371,6 @@ def _result_rows(batch: Batch, rows: list[list[str]], which: str) -> list[list[s
         elif which == "failedResults" and not result.success:
             out.append([result.id or "", result.error or "", *row])
     return out
-
-
-def _upload_header(job: Job, dialect: CsvDialect) -> list[str]:
-    try:
-        header, _ = dialect.read(b"".join(job.uploads))
-    except ValueError:
-        return []
-    return header
 
 
 def _check_fields(fields: Mapping[str, Any], allowed: frozenset[str]) -> None:

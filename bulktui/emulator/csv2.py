@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,12 @@ class CsvDialect:
 
     def read(self, body: bytes) -> tuple[list[str], list[list[str]]]:
         """Header and rows of an upload; ValueError with the job's errorMessage if unreadable."""
+        rows = self.iter_rows(body)
+        header = next(rows, None)
+        return (header, list(rows)) if header is not None else ([], [])
+
+    def iter_rows(self, body: bytes) -> Iterator[list[str]]:
+        """The header, then each row; ValueError (as the job's errorMessage) when unreadable."""
         try:
             text = body.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -53,20 +59,14 @@ class CsvDialect:
                 "ClientInputError : LineEnding is invalid on user data. "
                 f"Current LineEnding setting is {self.line_ending}"
             )
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.sep, strict=True)
         try:
-            table = [
-                r
-                for r in csv.reader(io.StringIO(text, newline=""), delimiter=self.sep, strict=True)
-                if r
-            ]
+            yield from (r for r in reader if r)
         except csv.Error:
             raise ValueError(
                 "InvalidBatch : Failed to parse CSV. Found unescaped quote. "
                 "A value with quote should be within a quote"
             ) from None
-        if not table:
-            return [], []
-        return table[0], table[1:]
 
     @staticmethod
     def canonical(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
@@ -92,17 +92,17 @@ class CsvDialect:
         ).writerow(list(cells))
         return out.getvalue()
 
-    def write_results(
-        self, prefix: Sequence[str], header: Sequence[str], rows: Iterable[Sequence[str]]
-    ) -> bytes:
-        """``"sf__Id","sf__Created",Name`` then every cell quoted, as Salesforce writes them."""
+    def write_header(self, prefix: Sequence[str], header: Sequence[str]) -> bytes:
+        """``"sf__Id","sf__Created",Name``: the sf__ columns quoted, the input ones as given."""
         head = self._line(prefix, True)[: -len(self.eol)] if prefix else ""
         rest = self._line(header, False)
         if head and header:
             head += self.sep
-        parts = [head + (rest if header else self.eol)]
-        parts.extend(self._line(r, True) for r in rows)
-        return "".join(parts).encode()
+        return (head + (rest if header else self.eol)).encode()
+
+    def write_rows(self, rows: Iterable[Sequence[str]]) -> bytes:
+        """Every cell quoted, as Salesforce writes result rows."""
+        return "".join(self._line(r, True) for r in rows).encode()
 
     def write_query(self, fields: Sequence[str], rows: Iterable[dict[str, Any]]) -> bytes:
         parts = [self._line(fields, True)]

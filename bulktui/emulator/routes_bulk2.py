@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from bulktui.api import wire
@@ -117,7 +117,10 @@ class Bulk2Routes:
     async def ingest_results(self, request: Request, user: UserInfo, version: str) -> Response:
         job = self._job(request, JobType.V2_INGEST)
         which = request.url.path.rstrip("/").rsplit("/", 1)[1]
-        return raw(self.engine.v2.ingest_results(job, which), "text/csv")
+        # The exact header, not Starlette's "text/csv; charset=utf-8" (see responses.py).
+        return StreamingResponse(
+            self.engine.v2.iter_ingest_results(job, which), headers={"content-type": "text/csv"}
+        )
 
     # ------------------------------------------------------------------ query
 
