@@ -387,9 +387,9 @@ def _check_fields(fields: Mapping[str, Any], allowed: frozenset[str]) -> None:
 def _dialect(fields: Mapping[str, Any]) -> CsvDialect:
     ending = fields.get("lineEnding", "LF")
     delimiter = fields.get("columnDelimiter", "COMMA")
-    if ending not in LINE_ENDINGS:
+    if not isinstance(ending, str) or ending not in LINE_ENDINGS:
         raise EmulatorError("INVALIDJOB", f"InvalidJob : Invalid lineEnding: {ending}", 400)
-    if delimiter not in DELIMITERS:
+    if not isinstance(delimiter, str) or delimiter not in DELIMITERS:
         raise EmulatorError("INVALIDJOB", f"InvalidJob : Invalid columnDelimiter: {delimiter}", 400)
     return CsvDialect(str(delimiter), str(ending))
 

@@ -377,3 +377,32 @@ async def test_upload_size_cap(org: Org, monkeypatch: pytest.MonkeyPatch) -> Non
     r = await _upload(org, job["id"], "Name\n" + "x" * 300 + "\n")
     assert r.status_code == 400 and r.json()[0]["errorCode"] == "CLIENTINPUTERROR"
     assert (await _upload(org, job["id"], "Name\nsmall\n")).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"object": "Account", "operation": "insert", "lineEnding": ["LF"]},
+        {"object": "Account", "operation": "insert", "columnDelimiter": {"x": 1}},
+        {"object": ["Account"], "operation": "insert"},
+        {"object": "Account", "operation": 7},
+        {"object": "Account", "operation": "insert", "contentType": None},
+        {"object": "Account", "operation": "insert", "externalIdFieldName": 5},
+        {"object": "Account", "operation": "insert", "assignmentRuleId": "nope"},
+    ],
+)
+async def test_hostile_create_bodies_are_400s(org: Org, body: dict[str, Any]) -> None:
+    r = await org.http.post(INGEST, headers=org.bearer, json=body)
+    assert r.status_code == 400, r.text
+    assert set(r.json()[0]) == {"errorCode", "message"}
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"x"', b'{"state": 5}', b'{"state": null}', b"{}"])
+async def test_hostile_patch_bodies_are_400s_and_change_nothing(org: Org, body: bytes) -> None:
+    job = await _create(org)
+    r = await org.http.patch(f"{INGEST}/{job['id']}", headers=org.bearer, content=body)
+    assert r.status_code == 400, r.text
+    info = (await org.http.get(f"{INGEST}/{job['id']}", headers=org.bearer)).json()
+    assert info["state"] == "Open"
+    r = await org.http.post(QUERY, headers=org.bearer, content=body)
+    assert r.status_code == 400, r.text
