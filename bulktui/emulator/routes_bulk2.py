@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import json
 from typing import Any
 
@@ -111,6 +112,18 @@ class Bulk2Routes:
     async def upload(self, request: Request, user: UserInfo, version: str) -> Response:
         job = self._job(request, JobType.V2_INGEST)
         body = await request.body()
+        encoding = request.headers.get("content-encoding", "").strip().lower()
+        if encoding == "gzip":
+            try:
+                body = gzip.decompress(body)
+            except (OSError, EOFError):
+                raise EmulatorError(
+                    "CLIENTINPUTERROR", "ClientInputError : bad gzip data", 400
+                ) from None
+        elif encoding not in ("", "identity"):
+            raise EmulatorError(
+                "INVALIDCONTENTTYPE", f"Unsupported Content-Encoding: {encoding[:40]}", 415
+            )
         self.engine.v2.upload(job, body, request.headers.get("content-type"))
         return Response(status_code=201)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from dataclasses import replace
 from typing import Any
@@ -406,3 +407,17 @@ async def test_hostile_patch_bodies_are_400s_and_change_nothing(org: Org, body: 
     assert info["state"] == "Open"
     r = await org.http.post(QUERY, headers=org.bearer, content=body)
     assert r.status_code == 400, r.text
+
+
+async def test_gzip_upload(org: Org) -> None:
+    job = await _create(org)
+    headers = {**org.bearer, "Content-Type": "text/csv", "Content-Encoding": "gzip"}
+    url = f"{INGEST}/{job['id']}/batches"
+    r = await org.http.put(url, headers=headers, content=b"not gzip")
+    assert r.status_code == 400 and r.json()[0]["errorCode"] == "CLIENTINPUTERROR"
+    r = await org.http.put(url, headers=headers, content=gzip.compress(b"Name\nZipped\n"))
+    assert r.status_code == 201
+    await _patch(org, f"{INGEST}/{job['id']}", "UploadComplete")
+    await org.tick(10)
+    info = (await org.http.get(f"{INGEST}/{job['id']}", headers=org.bearer)).json()
+    assert (info["state"], info["numberRecordsProcessed"]) == ("JobComplete", 1)
