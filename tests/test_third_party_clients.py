@@ -124,3 +124,53 @@ def test_simple_salesforce_json_insert_update_query(
     # Every job the client made is closed, as its _bulk_operation does.
     states = {j.state.value for j in server.engine.jobs.values() if j.object_name == "Contact"}
     assert states == {"Closed"}
+
+
+def test_simple_salesforce_bulk2_insert_query_abort(
+    server: EmulatorServer, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert server.ca_file is not None
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", server.ca_file)
+    session = requests.Session()
+    session.verify = server.ca_file
+    sf = Salesforce(instance_url=server.url, session_id=token, version="64.0", session=session)
+
+    (loaded,) = sf.bulk2.Account.insert(
+        records=[
+            {"Name": "B2 Acme", "Industry": "Energy"},
+            {"Name": "", "Industry": "Retail"},
+            {"Name": "B2 Globex", "Industry": "Banking"},
+        ],
+        wait=0,
+    )
+    assert (loaded["numberRecordsProcessed"], loaded["numberRecordsFailed"]) == (3, 1)
+    assert loaded["numberRecordsTotal"] == 3
+    failed = list(
+        csv.DictReader(io.StringIO(sf.bulk2.Account.get_failed_records(loaded["job_id"])))
+    )
+    assert len(failed) == 1 and failed[0]["Industry"] == "Retail"
+    assert failed[0]["sf__Error"].startswith("REQUIRED_FIELD_MISSING:")
+    ok = list(
+        csv.DictReader(io.StringIO(sf.bulk2.Account.get_successful_records(loaded["job_id"])))
+    )
+    assert sorted(r["Name"] for r in ok) == ["B2 Acme", "B2 Globex"]
+    assert all(r["sf__Id"] in _accounts(server) and r["sf__Created"] == "true" for r in ok)
+
+    pages = list(
+        sf.bulk2.Account.query(
+            "SELECT Id, Name FROM Account WHERE Name LIKE 'B2 %' ORDER BY Name",
+            max_records=1,
+            wait=0,
+        )
+    )
+    assert len(pages) == 2
+    names = [row["Name"] for page in pages for row in csv.DictReader(io.StringIO(str(page)))]
+    assert names == ["B2 Acme", "B2 Globex"]
+
+    client = sf.bulk2.Account._client  # the handler's own client, as insert() uses it
+    job = client.create_job("insert")
+    assert job["state"] == "Open"
+    client.upload_job_data(job["id"], "Name\nB2 Never\n")
+    assert client.abort_job(job["id"], False)["state"] == "Aborted"
+    assert client.get_job(job["id"], False)["state"] == "Aborted"
+    assert "B2 Never" not in {a.get("Name") for a in _accounts(server).values()}

@@ -1,5 +1,5 @@
-"""A faithful local Salesforce Bulk API 1.0 (plus the REST, 2.0 list and login pieces the
-console needs): an engine with an injectable clock, a Starlette app and a uvicorn server.
+"""A faithful local Salesforce Bulk API 1.0 and 2.0 (plus the REST and login pieces real
+clients need): an engine with an injectable clock, a Starlette app and a uvicorn server.
 No Textual here."""
 
 from bulktui.emulator.app import create_app

@@ -41,6 +41,8 @@ class EngineConfig:
     session_seconds: int = 7200  # sessionSecondsValid
     daily_api_limit: int = 15000
     list_page_size: int = 1000  # rows per 2.0 job-list page
+    query_results_page_size: int = 50_000  # 2.0 query result rows without maxRecords
+    rest_query_page_size: int = 2000  # REST /query rows per page (nextRecordsUrl after)
     daily_batch_limit: int = 15000  # rolling 24 h, shared by 1.0 and 2.0 ingest
     lifespan_days: float = 7.0
     # Device flow: approve a pending code by itself after this many polls (None: only through

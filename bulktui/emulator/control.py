@@ -4,6 +4,7 @@ counted as API requests; they do not exist on a real org."""
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from starlette.requests import Request
@@ -52,6 +53,7 @@ class ControlRoutes:
             {
                 "total": sum(routes.values()),
                 "routes": routes,
+                "unknown_routes": dict(sorted(self.engine.unknown_routes.items())),
                 "api_requests_24h": self.engine.api_requests_used(),
                 "batches_24h": self.engine.batches_used(),
                 "jobs": len(self.engine.jobs),
@@ -85,6 +87,8 @@ class ControlRoutes:
             try:
                 data = await self._json(request)
                 seconds = float(data.get("advance_seconds", 0))
+                if not math.isfinite(seconds) or seconds < 0:
+                    raise ValueError("a finite number of seconds, 0 or more")
                 clock.advance(seconds)
             except (EmulatorError, ValueError, TypeError, AttributeError) as exc:
                 return json_value({"error": f'expected {{"advance_seconds": N}}: {exc}'}, 400)

@@ -1,11 +1,13 @@
 """The demo org (``--seed demo``, ``bulktui --demo``): a believable week of Bulk API traffic.
 
-About 40 jobs over the past seven days from several users, across many objects and
+About 45 jobs over the past seven days from several users, across many objects and
 operations: every job state, batches in every state with real-looking stateMessages, a few
 loads still running, one load whose failure rate climbs, one job a client left Open, and a new
-job every 20-40 s. History is replayed through the engine itself (create, add batch, close,
-abort at past times), so every number on screen is one the engine computed. Deterministic
-for a given ``rng`` and clock.
+job every 20-40 s. Bulk API 2.0 jobs among them: a running upsert whose failures climb, one
+left Open with its data uploaded, a finished one with failed rows, a query in progress and one
+that Failed with an errorMessage. History is replayed through the engine itself (create, add
+batch, close, abort at past times), so every number on screen is one the engine computed.
+Deterministic for a given ``rng`` and clock.
 """
 
 from __future__ import annotations
@@ -244,6 +246,7 @@ class _Load:
     external_id: str | None = None
     spacing: timedelta = timedelta(seconds=2)
     broken: str | None = None  # a payload that fails the whole batch
+    v2: bool = False  # a Bulk API 2.0 job: one CSV upload, then UploadComplete
 
 
 def _plan() -> list[_Load]:
@@ -337,6 +340,7 @@ def _plan() -> list[_Load]:
             fail=0.02,
             broken='Name,Amount__c\n"INV-1,12\n',
         ),
+        _Load(1 * d + 23 * h, 4, "Account", batches=5, size=600, fail=0.05, v2=True),
         _Load(1 * d + 21 * h, 3, "Account", batches=6, size=900, fail=0.01),
         _Load(1 * d + 20 * h, 3, "Contact", batches=6, size=900, fail=0.02),
         _Load(1 * d + 15 * h, 5, "Lead", "hardDelete", batches=1, size=80, fail=0.0),
@@ -371,8 +375,18 @@ def _plan() -> list[_Load]:
             soql="SELECT Id, Name, IsDeleted FROM Account WHERE IsDeleted = true",
         ),
         _Load(9 * h, 1, "Contact", "delete", batches=1, size=120, fail=0.04),
+        _Load(
+            7 * h,
+            3,
+            "Case",
+            batches=1,
+            size=300,
+            v2=True,
+            broken="Subject,ContactId__c\nInvoice query,003000000000001\n",
+        ),  # Failed: InvalidBatch : Field name not found : ContactId__c
         _Load(6 * h, 4, "Invoice__c", batches=2, size=300, fail=0.02, content="XML"),
         _Load(3 * h, 5, "Campaign", batches=1, size=25, fail=0.0),
+        _Load(2 * h, 2, "Lead", batches=2, size=250, fail=0.02, v2=True, close=False),  # left Open
         _Load(90 * m, 3, "Account", batches=3, size=500, fail=0.02),
         _Load(40 * m, 2, "Lead", batches=2, size=250, fail=0.04),
         _Load(12 * m, 1, "Task", batches=1, size=200, fail=0.02, content="JSON"),
@@ -427,6 +441,28 @@ def _plan() -> list[_Load]:
             "query",
             soql="SELECT Id, Name, BillingCity FROM Account LIMIT 2000",
         ),
+        _Load(
+            3 * m,
+            1,
+            "Contact",
+            "upsert",
+            batches=8,
+            size=1000,
+            fail=0.01,
+            climb=0.05,
+            rate=9.0,
+            external_id="External_Id__c",
+            v2=True,
+        ),  # a 2.0 upsert whose failures climb as it runs
+        _Load(
+            70 * timedelta(seconds=1),
+            4,
+            "Contact",
+            "query",
+            soql="SELECT Id, FirstName, LastName, Email FROM Contact",
+            rate=6.0,
+            v2=True,
+        ),  # a 2.0 query still running
     ]
 
 
@@ -486,7 +522,37 @@ class _Demo:
                 rows.append({"Id": record_id})
         return rows
 
+    def run_v2(self, load: _Load, start: datetime) -> Job:
+        engine = self.engine
+        user = self.users[load.user]
+        version = engine.config.api_version
+        engine.advance(until=start)
+        if load.soql:
+            fields = {"operation": load.operation, "query": load.soql}
+            job = engine.v2.create_query(user, fields, version, at=start)
+            job.records_per_second = load.rate
+            return job
+        ingest: dict[str, object] = {"object": load.obj, "operation": load.operation}
+        if load.external_id:
+            ingest["externalIdFieldName"] = load.external_id
+        job = engine.v2.create_ingest(user, ingest, version, at=start)
+        job.records_per_second = load.rate
+        at = start + load.spacing
+        engine.advance(until=at)
+        if load.broken:
+            body = load.broken.encode()
+        else:  # later rows fail more often when the load's failure share climbs
+            body = _csv([row for k in range(load.batches) for row in self.rows(load, k)])
+        engine.v2.upload(job, body, "text/csv", at=at)
+        if load.close:
+            at += timedelta(seconds=1)
+            engine.advance(until=at)
+            engine.v2.patch(job, {"state": "UploadComplete"}, at=at)
+        return job
+
     def run(self, load: _Load, start: datetime) -> Job | None:
+        if load.v2:
+            return self.run_v2(load, start)
         engine = self.engine
         user = self.users[load.user]
         fields: dict[str, object] = {

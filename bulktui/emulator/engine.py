@@ -24,10 +24,10 @@ from bulktui.api.enums import (
     ConcurrencyMode,
     ContentType,
     JobState,
-    JobType,
     Operation,
 )
 from bulktui.api.models import BatchInfo, JobInfo
+from bulktui.emulator.bulk2 import Bulk2
 from bulktui.emulator.clock import Clock, SystemClock
 from bulktui.emulator.config import EngineConfig, LoginConfig
 from bulktui.emulator.objects import find_object
@@ -39,6 +39,7 @@ from bulktui.emulator.store import RecordStore
 POD = "5g"
 DAY = timedelta(days=1)
 MAX_BATCH_BYTES = 10_000_000
+UNKNOWN_ROUTE_CAP = 500  # distinct unknown routes counted one by one in the stats
 # Wire names a client may never send (reference §1.1); the message capitalises them.
 READ_ONLY_JOB_FIELDS = frozenset(
     {
@@ -112,6 +113,7 @@ class Engine:
         self.jobs: dict[str, Job] = {}
         self.batches: dict[str, Batch] = {}
         self.stats: Counter[str] = Counter()
+        self.unknown_routes: Counter[str] = Counter()  # "METHOD /path" the emulator lacks
         self._now = self.clock.now()
         self._seq = itertools.count(1)
         self._job_counter = itertools.count(9_300_000_000)
@@ -123,6 +125,22 @@ class Engine:
         self._tickers: list[tuple[datetime, int, Ticker]] = []
         self._batch_times: list[datetime] = []  # every batch submission, sorted
         self._api_hours: Counter[int] = Counter()
+        self.v2 = Bulk2(self)
+        organization = find_object("Organization")
+        assert organization is not None
+        self.store.put(
+            organization,
+            {
+                "Id": self.org_id,
+                "Name": self.config.org_name,
+                "InstanceName": POD.upper(),
+                "IsSandbox": "false",
+                "TrialExpirationDate": None,
+                "NamespacePrefix": None,
+                "OrganizationType": "Enterprise Edition",
+                "IsDeleted": "false",
+            },
+        )
         login = self.config.login
         self.default_user = self.add_user(login.username, login.full_name, login.email)
 
@@ -212,6 +230,13 @@ class Engine:
             for key in [k for k in self._api_hours if k <= hour - 24]:
                 del self._api_hours[key]
 
+    def count_unknown(self, method: str, path: str) -> None:
+        key = f"{method} {path[:200]}"
+        if key in self.unknown_routes or len(self.unknown_routes) < UNKNOWN_ROUTE_CAP:
+            self.unknown_routes[key] += 1
+        else:
+            self.unknown_routes["(other unknown routes)"] += 1
+
     def api_requests_used(self) -> int:
         hour = int(self._now.timestamp() // 3600)
         return sum(v for k, v in self._api_hours.items() if k > hour - 24)
@@ -238,10 +263,14 @@ class Engine:
         return version
 
     def get_job(self, job_id: str) -> Job:
-        job = self.jobs.get(_to18(job_id))
-        if job is None:
+        """A 1.0 job; a 2.0 job's id is as unknown to the 1.0 endpoints as a made-up one."""
+        job = self.find_job(job_id)
+        if job is None or job.is_v2:
             raise EmulatorError("InvalidJob", f"Invalid job id: {job_id}")
         return job
+
+    def find_job(self, job_id: str) -> Job | None:
+        return self.jobs.get(_to18(job_id))
 
     def get_batch(self, job: Job, batch_id: str) -> Batch:
         batch = self.batches.get(_to18(batch_id))
@@ -356,6 +385,10 @@ class Engine:
         job.modstamp = _ms(at or self._now)
         return job
 
+    def stop_batches(self, job: Job, at: datetime) -> None:
+        """Queued batches will never run (an abort or a job-level failure); running ones finish."""
+        self._abort(job, at)
+
     def _abort(self, job: Job, at: datetime) -> None:
         job.state = JobState.ABORTED
         for batch in job.batches:
@@ -410,6 +443,15 @@ class Engine:
                 "ClientInputError",
                 f"Failed to read request. Exceeded max size limit of {MAX_BATCH_BYTES}",
             )
+        return self._enqueue(job, body, at)
+
+    def enqueue_internal(self, job: Job, body: bytes, at: datetime) -> Batch:
+        """One of the batches a 2.0 job's data is split into; it counts against the shared
+        24-hour batch allocation like a 1.0 batch."""
+        self._count_batch(at)
+        return self._enqueue(job, body, at)
+
+    def _enqueue(self, job: Job, body: bytes, at: datetime) -> Batch:
         batch = Batch(
             id=ids.make_id("751", POD, next(self._batch_counter)),
             job=job,
@@ -464,11 +506,11 @@ class Engine:
             if outcome.failure:
                 seconds = self.config.min_batch_seconds / 2
             else:
-                seconds = max(
-                    self.config.min_batch_seconds, outcome.records / self._rate(job)
-                )
+                seconds = max(self.config.min_batch_seconds, outcome.records / self._rate(job))
             batch.finishes = _ms(at + timedelta(seconds=seconds))
             heapq.heappush(self._events, (batch.finishes, next(self._seq), "finish", batch))
+            if job.is_v2:
+                self.v2.batch_moved(job, at)
             return
         done = batch.outcome
         assert done is not None
@@ -482,6 +524,8 @@ class Engine:
                 batch.result_ids = (ids.make_id("752", POD, next(self._result_counter)),)
         batch.modstamp = batch.finishes
         self._release(job, at)
+        if job.is_v2:
+            self.v2.batch_moved(job, at)
 
     def _release(self, job: Job, at: datetime) -> None:
         job.running = max(0, job.running - 1)
@@ -491,8 +535,22 @@ class Engine:
     # ------------------------------------------------------------------ purge
 
     def _purge_time(self, job: Job) -> datetime:
+        if job.is_v2:  # 2.0 jobs live seven days from their end (or creation, if never ended)
+            return (job.ended or job.created) + timedelta(days=self.config.lifespan_days)
         youngest = max((b.created for b in job.batches), default=job.created)
         return youngest + timedelta(days=self.config.lifespan_days)
+
+    def schedule_purge(self, job: Job) -> None:
+        self._schedule_purge(job)
+
+    def remove_job(self, job: Job) -> None:
+        """Gone at once (a 2.0 DELETE), as if purged."""
+        self.jobs.pop(job.id, None)
+        for batch in job.batches:
+            self.batches.pop(batch.id, None)
+            if batch.state is BatchState.QUEUED:
+                batch.state = BatchState.NOT_PROCESSED
+        job.waiting.clear()
 
     def _schedule_purge(self, job: Job) -> None:
         heapq.heappush(self._purges, (self._purge_time(job), next(self._seq), job.id))
@@ -560,6 +618,14 @@ class Engine:
             return processed, failed, int(elapsed * 1000)
         return outcome.records, len(outcome.failed_rows), _millis(batch.finishes, batch.started)
 
+    def modstamp(self, job: Job) -> datetime:
+        stamp = job.modstamp
+        for batch in job.batches:
+            info = self.batch_info(batch)
+            if info.system_modstamp and info.system_modstamp > stamp:
+                stamp = info.system_modstamp
+        return stamp
+
     def job_info(self, job: Job) -> JobInfo:
         counts = dict.fromkeys(BatchState, 0)
         processed = failed = total_ms = api_ms = apex_ms = 0
@@ -610,7 +676,16 @@ class Engine:
         if job.batches:
             last = max((b.modstamp or b.created) for b in job.batches)
             modstamp = max(modstamp, last)
-        return replace(self._identity(job, modstamp), job_type=JobType.CLASSIC)
+        row = replace(self._identity(job, modstamp), job_type=job.job_type)
+        if not job.is_v2:
+            return row
+        return replace(
+            row,
+            content_type=ContentType.CSV,
+            content_url=self.v2.content_url(job),
+            line_ending=job.line_ending,
+            column_delimiter=job.column_delimiter,
+        )
 
     @staticmethod
     def _identity(job: Job, modstamp: datetime) -> JobInfo:

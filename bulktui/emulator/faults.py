@@ -9,6 +9,7 @@ under ``/_emulator/`` are never faulted.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
@@ -71,8 +72,13 @@ class FaultSpec:
                 number = float(raw)
             except ValueError:
                 raise ValueError(f"fault {key.strip()}: {raw!r} is not a number") from None
-            if number < 0 or (attr in _RATES and number > 1):
-                raise ValueError(f"fault {key.strip()}: {raw} is out of range")
+            # NaN passes every comparison and inf cannot become a seed: refuse both here.
+            if not math.isfinite(number):
+                raise ValueError(f"fault {key.strip()}: {raw.strip()} is not a finite number")
+            if number < 0 or (attr in _RATES and number > 1) or number > _MAX_VALUE:
+                raise ValueError(f"fault {key.strip()}: {raw.strip()} is out of range")
+            if attr == "seed" and not number.is_integer():
+                raise ValueError(f"fault seed: {raw.strip()} is not a whole number")
             values[attr] = int(number) if attr == "seed" else number
         return replace(cls(), **values)
 
@@ -90,6 +96,7 @@ class FaultSpec:
 
 
 _RATES = {"http503", "reset", "malformed", "html", "quota"}
+_MAX_VALUE = 2**53  # latency, periods and seeds above this are nonsense, not bigger faults
 
 
 class FaultInjector:

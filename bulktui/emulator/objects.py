@@ -305,6 +305,22 @@ OBJECTS: dict[str, ObjectDef] = {
         _obj(
             "UserRecordAccess", "0ZD", [FieldDef("RecordId")], owned=False, bulk=False, keys=False
         ),
+        # The org itself: the Salesforce CLI reads it after a login.
+        _obj(
+            "Organization",
+            "00D",
+            [
+                FieldDef("Name", createable=False, updateable=False),
+                FieldDef("InstanceName", createable=False, updateable=False),
+                FieldDef("IsSandbox", "boolean", createable=False, updateable=False),
+                FieldDef("TrialExpirationDate", "datetime", createable=False, updateable=False),
+                FieldDef("NamespacePrefix", createable=False, updateable=False),
+                FieldDef("OrganizationType", createable=False, updateable=False),
+            ],
+            owned=False,
+            bulk=False,
+            keys=False,
+        ),
     )
 }
 

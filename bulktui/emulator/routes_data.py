@@ -1,15 +1,9 @@
-"""REST endpoints under ``/services/data/vXX.X``: the 2.0 job lists, a minimal SOQL query
-(for user names) and limits; plus ``/services/oauth2/userinfo``.
-
-Every ``/services/data`` response carries ``Sforce-Limit-Info`` (reference §4.2).
-"""
+"""REST endpoints under ``/services/data/vXX.X``: the 2.0 job lists and limits; plus
+``/services/oauth2/userinfo``. Authenticated answers carry ``Sforce-Limit-Info``."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -18,22 +12,17 @@ from starlette.routing import Route
 
 from bulktui.api import ids, wire
 from bulktui.api.enums import ConcurrencyMode, JobType
-from bulktui.emulator import soql
 from bulktui.emulator.engine import POD, Engine, UserInfo
 from bulktui.emulator.responses import json_text, json_value, raw, rest_error
-from bulktui.emulator.resultsets import typed_value
+from bulktui.emulator.rest_common import PREFIX, DataHandler, bearer, rest_endpoint
 from bulktui.emulator.state import Job
 
-DataHandler = Callable[[Request, UserInfo, str], Awaitable[Response]]
-PREFIX = "/services/data/v{v}"
-_VERSION = re.compile(r"\d{2}\.\d")
-_MIN_VERSION = {"ingest": 41.0, "query": 47.0}
 _LOCATOR_CAP = 10_000
 
 
 @dataclass(frozen=True, slots=True)
 class _Cursor:
-    kind: str  # "ingest" | "query"
+    kind: str  # "ingest" | "query": which listing the locator continues, whatever the path
     job_type: str | None
     concurrency: str | None
     after_seq: int
@@ -47,48 +36,18 @@ class DataRoutes:
         self._locator_counter = 1_000_000
 
     def routes(self) -> list[Route]:
-        table: list[tuple[str, DataHandler]] = [
-            ("/jobs/ingest", self.list_ingest),
-            ("/jobs/query", self.list_query),
-            ("/query", self.query),
-            ("/limits", self.limits),
+        table: list[tuple[str, DataHandler, float]] = [
+            ("/jobs/ingest", self.list_ingest, 41.0),
+            ("/jobs/query", self.list_query, 47.0),
+            ("/limits", self.limits, 0.0),
         ]
         routes = []
-        for path, handler in table:
-            endpoint = self._endpoint(PREFIX + path, handler)
+        for path, handler, minimum in table:
+            endpoint = rest_endpoint(self.engine, PREFIX + path, {"GET": handler}, minimum)
             for variant in (path, path + "/"):
                 routes.append(Route(PREFIX + variant, endpoint, methods=["GET"]))
         routes.append(Route("/services/oauth2/userinfo", self.userinfo, methods=["GET", "POST"]))
         return routes
-
-    def _endpoint(
-        self, template: str, handler: DataHandler
-    ) -> Callable[[Request], Awaitable[Response]]:
-        engine = self.engine
-
-        async def endpoint(request: Request) -> Response:
-            engine.stats[f"GET {template}"] += 1
-            engine.count_api_request()
-            response = await self._guarded(request, handler)
-            response.headers["Sforce-Limit-Info"] = (
-                f"api-usage={engine.api_requests_used()}/{engine.config.daily_api_limit}"
-            )
-            return response
-
-        return endpoint
-
-    async def _guarded(self, request: Request, handler: DataHandler) -> Response:
-        user = self.engine.user_for_session(_bearer(request))
-        if user is None:
-            return rest_error("INVALID_SESSION_ID", "Session expired or invalid", 401)
-        version = request.path_params["v"]
-        if not _VERSION.fullmatch(version) or not (
-            self.engine.config.min_api_version
-            <= float(version)
-            <= self.engine.config.max_api_version
-        ):
-            return rest_error("NOT_FOUND", "The requested resource does not exist", 404)
-        return await handler(request, user, version)
 
     # ------------------------------------------------------------------ job lists
 
@@ -99,13 +58,13 @@ class DataRoutes:
         return self._list("query", request, version)
 
     def _list(self, kind: str, request: Request, version: str) -> Response:
-        if float(version) < _MIN_VERSION[kind]:
-            return rest_error("NOT_FOUND", "The requested resource does not exist", 404)
         params = request.query_params
         locator = params.get("queryLocator")
         if locator:
+            # A locator names its own listing: the docs' example follows a /jobs/query page
+            # with /jobs/ingest?queryLocator=…, so either path continues it.
             cursor = self._locators.get(locator)
-            if cursor is None or cursor.kind != kind:
+            if cursor is None:
                 return rest_error("INVALID_QUERY_LOCATOR", "invalid query locator", 400)
         else:
             job_type = params.get("jobType")
@@ -140,7 +99,7 @@ class DataRoutes:
             self._locators[token] = _Cursor(
                 kind, cursor.job_type, cursor.concurrency, rows[-1].seq, offset
             )
-            next_url = f"/services/data/v{version}/jobs/{kind}?queryLocator={quote(token)}"
+            next_url = f"/services/data/v{version}/jobs/{cursor.kind}?queryLocator={quote(token)}"
         body = wire.job_list_page_json((self.engine.list_row(j) for j in rows), not more, next_url)
         return json_text(body)
 
@@ -148,27 +107,7 @@ class DataRoutes:
         self._locator_counter += 1
         if len(self._locators) >= _LOCATOR_CAP:  # a server cursor does not live forever
             del self._locators[next(iter(self._locators))]
-        return f"{ids.make_id('01g', POD, self._locator_counter)[:15]}-{offset}"
-
-    # ------------------------------------------------------------------ REST query
-
-    async def query(self, request: Request, user: UserInfo, version: str) -> Response:
-        text = request.query_params.get("q", "")
-        try:
-            parsed = soql.parse(text)
-        except soql.SoqlError as exc:
-            return rest_error(exc.code, str(exc).split(": ", 1)[1], 400)
-        rows = soql.project(parsed, parsed.run(self.engine.store.rows(parsed.obj)))
-        records = []
-        for row in rows:
-            item: dict[str, Any] = {"attributes": {"type": parsed.obj.name}}
-            if row.get("Id"):
-                item["attributes"]["url"] = (
-                    f"/services/data/v{version}/sobjects/{parsed.obj.name}/{row['Id']}"
-                )
-            item.update((k, typed_value(parsed.obj, k, v)) for k, v in row.items())
-            records.append(item)
-        return json_value({"totalSize": len(records), "done": True, "records": records})
+        return f"{ids.make_id('01g', POD, self._locator_counter)}-{offset}"
 
     # ------------------------------------------------------------------ limits
 
@@ -196,7 +135,7 @@ class DataRoutes:
     async def userinfo(self, request: Request) -> Response:
         engine = self.engine
         engine.stats[f"{request.method} /services/oauth2/userinfo"] += 1
-        user = engine.user_for_session(_bearer(request))
+        user = engine.user_for_session(bearer(request))
         if user is None:
             # The identity endpoints answer 403 with a bare token, unlike REST's 401.
             return raw("Bad_OAuth_Token", "text/plain", 403)
@@ -228,15 +167,14 @@ class DataRoutes:
         )
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
 def _matches(job: Job, cursor: _Cursor) -> bool:
-    if cursor.kind == "ingest" and job.operation.is_query:
-        return False  # /jobs/query lists every Classic job; /jobs/ingest only the loads
-    if cursor.job_type not in (None, JobType.CLASSIC.value):
-        return False  # the emulator only has 1.0 (Classic) jobs
+    """/jobs/ingest: Classic loads and 2.0 ingest jobs; /jobs/query: every Classic job (loads
+    too) and 2.0 query jobs."""
+    if cursor.kind == "ingest":
+        if job.job_type is JobType.V2_QUERY or (not job.is_v2 and job.operation.is_query):
+            return False
+    elif job.job_type is JobType.V2_INGEST:
+        return False
+    if cursor.job_type is not None and job.job_type.value != cursor.job_type:
+        return False
     return cursor.concurrency is None or job.concurrency.value == cursor.concurrency

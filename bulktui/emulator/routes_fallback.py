@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Match, Route
 
 from bulktui.emulator.engine import Engine
 from bulktui.emulator.responses import bulk_error, request_format, rest_error
+from bulktui.emulator.rest_common import bearer, limit_info
 from bulktui.emulator.state import EmulatorError
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -29,6 +30,7 @@ class FallbackRoutes:
         return [
             Route("/services/async/{v}/{rest:path}", self.bulk, methods=ALL_METHODS),
             Route("/services/data/{rest:path}", self.data, methods=ALL_METHODS),
+            Route("/{rest:path}", self.other, methods=ALL_METHODS),
         ]
 
     def _allowed(self, request: Request) -> list[str]:
@@ -44,6 +46,8 @@ class FallbackRoutes:
         engine.count_api_request()
         fmt = request_format(request)
         allowed = self._allowed(request)
+        if not allowed:
+            self.engine.count_unknown(request.method, request.url.path)
         if allowed:
             response = bulk_error(
                 "InvalidUrl",
@@ -68,11 +72,11 @@ class FallbackRoutes:
         engine = self.engine
         engine.count_api_request()
         allowed = self._allowed(request)
-        header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else None
-        if engine.user_for_session(token) is None:
-            response = rest_error("INVALID_SESSION_ID", "Session expired or invalid", 401)
-        elif allowed:
+        if not allowed:
+            engine.count_unknown(request.method, request.url.path)
+        if engine.user_for_session(bearer(request)) is None:
+            return rest_error("INVALID_SESSION_ID", "Session expired or invalid", 401)
+        if allowed:
             response = rest_error(
                 "METHOD_NOT_ALLOWED",
                 f"HTTP Method '{request.method}' not allowed. Allowed are {','.join(allowed)}",
@@ -81,7 +85,20 @@ class FallbackRoutes:
             response.headers["Allow"] = ", ".join(allowed)
         else:
             response = rest_error("NOT_FOUND", "The requested resource does not exist", 404)
-        response.headers["Sforce-Limit-Info"] = (
-            f"api-usage={engine.api_requests_used()}/{engine.config.daily_api_limit}"
-        )
+        response.headers["Sforce-Limit-Info"] = limit_info(engine)
         return response
+
+    async def other(self, request: Request) -> Response:
+        """Anything else (``/id/…``, an OAuth path the emulator lacks): 405 for a known path,
+        else 404, counted so a client's unmet need shows in ``/_emulator/stats``."""
+        allowed = self._allowed(request)
+        if allowed:
+            response = rest_error(
+                "METHOD_NOT_ALLOWED",
+                f"HTTP Method '{request.method}' not allowed. Allowed are {','.join(allowed)}",
+                405,
+            )
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
+        self.engine.count_unknown(request.method, request.url.path)
+        return rest_error("NOT_FOUND", "The requested resource does not exist", 404)

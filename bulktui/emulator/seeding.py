@@ -10,7 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from bulktui.api import ids
-from bulktui.api.enums import BatchState, ConcurrencyMode, ContentType, JobState, Operation
+from bulktui.api.enums import (
+    BatchState,
+    ConcurrencyMode,
+    ContentType,
+    JobState,
+    JobType,
+    Operation,
+)
 from bulktui.api.wire import parse_datetime
 from bulktui.emulator.engine import Engine
 from bulktui.emulator.objects import ObjectDef, find_object
@@ -56,6 +63,12 @@ _JOB_KEYS = _JOB_COUNTERS | {
     "assignmentRuleId",
     "batches",
     "copies",
+    # Bulk API 2.0 jobs: jobType V2Ingest or V2Query, their dialect and how they ended.
+    "jobType",
+    "lineEnding",
+    "columnDelimiter",
+    "errorMessage",
+    "retries",
 }
 _BATCH_KEYS = _BATCH_COUNTERS | {
     "id",
@@ -127,7 +140,9 @@ def _seed_job(engine: Engine, spec: Mapping[str, Any], now: datetime) -> Job:
     job = Job(
         id=job_id,
         seq=0,
-        operation=Operation(str(spec.get("operation", "insert"))),
+        operation=Operation(
+            str(spec.get("operation", "query" if spec.get("jobType") == "V2Query" else "insert"))
+        ),
         obj=obj,
         object_name=str(spec.get("object", obj.name)),
         created_by=_id(spec.get("createdById"), "005", engine.default_user.id),
@@ -141,6 +156,20 @@ def _seed_job(engine: Engine, spec: Mapping[str, Any], now: datetime) -> Job:
         assignment_rule_id=spec.get("assignmentRuleId"),
         fixed=dict(_int_fields(spec, _JOB_COUNTERS)),
     )
+    job_type = JobType.strict(spec.get("jobType", "Classic"))
+    if job_type is None or job_type is JobType.BIG_OBJECT_INGEST:
+        raise EmulatorError("InvalidSeed", f"jobType {spec.get('jobType')!r} is not emulated")
+    if job_type is not JobType.CLASSIC:
+        if spec.get("batches"):
+            raise EmulatorError("InvalidSeed", "a 2.0 job has no batches to seed")
+        job.job_type = job_type
+        job.content_type = ContentType.CSV
+        job.line_ending = str(spec.get("lineEnding", "LF"))
+        job.column_delimiter = str(spec.get("columnDelimiter", "COMMA"))
+        job.error_message = spec.get("errorMessage")
+        job.fixed.update(_int_fields(spec, frozenset({"retries"})))
+        if job.state in (JobState.JOB_COMPLETE, JobState.FAILED, JobState.ABORTED):
+            job.ended = job.modstamp
     engine.register_job(job)
     for batch_spec in spec.get("batches") or ():
         _seed_batch(engine, job, batch_spec)

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bulktui.api.enums import BatchState, ConcurrencyMode, ContentType, JobState, Operation
+from bulktui.api.enums import (
+    BatchState,
+    ConcurrencyMode,
+    ContentType,
+    JobState,
+    JobType,
+    Operation,
+)
 from bulktui.emulator.objects import ObjectDef
 from bulktui.emulator.processing import Outcome
 
@@ -61,3 +68,15 @@ class Job:
     running: int = 0  # batches holding a processing slot
     fixed: dict[str, Any] = field(default_factory=dict)
     records_per_second: float | None = None  # this job's speed, if not the engine's
+    # Bulk API 2.0: the kind, the CSV dialect, what was uploaded, how it ended.
+    job_type: JobType = JobType.CLASSIC
+    line_ending: str | None = None  # "LF" | "CRLF"
+    column_delimiter: str | None = None  # "COMMA", "TAB", …
+    uploads: list[bytes] = field(default_factory=list)
+    soql: str | None = None  # a 2.0 query job's query
+    error_message: str | None = None
+    ended: datetime | None = None  # when a 2.0 job reached JobComplete, Failed or Aborted
+
+    @property
+    def is_v2(self) -> bool:
+        return self.job_type is not JobType.CLASSIC

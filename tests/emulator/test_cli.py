@@ -73,12 +73,15 @@ def test_non_default_host_warns() -> None:
     assert "credentials are public" in err
 
 
-def test_bad_faults_spec_is_a_usage_error() -> None:
+@pytest.mark.parametrize(
+    ("spec", "says"), [("nope=1", "unknown fault"), ("seed=inf", "not a finite number")]
+)
+def test_bad_faults_spec_is_a_usage_error(spec: str, says: str) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "bulktui", "emulator", "--faults", "nope=1"],
+        [sys.executable, "-m", "bulktui", "emulator", "--faults", spec],
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert proc.returncode == 2 and proc.stdout == ""
-    assert "unknown fault" in proc.stderr
+    assert says in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

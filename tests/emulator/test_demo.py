@@ -55,7 +55,7 @@ def test_a_week_of_jobs_from_several_users(demo: tuple[Engine, ManualClock]) -> 
         "query",
         "queryAll",
     }
-    assert {j.state for j in jobs} == {
+    assert {j.state for j in jobs if not j.is_v2} == {
         JobState.OPEN,
         JobState.CLOSED,
         JobState.ABORTED,
@@ -64,6 +64,41 @@ def test_a_week_of_jobs_from_several_users(demo: tuple[Engine, ManualClock]) -> 
     assert {b.state for b in engine.batches.values()} == set(BatchState)
     messages = {b.state_message for b in engine.batches.values() if b.state_message}
     assert all(m.startswith("InvalidBatch : ") for m in messages) and len(messages) >= 3
+
+
+def test_bulk2_jobs_among_them(demo: tuple[Engine, ManualClock]) -> None:
+    engine, _ = demo
+    v2 = [j for j in engine.jobs.values() if j.is_v2]
+    seen = {(j.job_type.value, j.operation.value, j.state.value) for j in v2}
+    assert seen >= {
+        ("V2Ingest", "upsert", "InProgress"),
+        ("V2Ingest", "insert", "Open"),
+        ("V2Ingest", "insert", "JobComplete"),
+        ("V2Ingest", "insert", "Failed"),
+        ("V2Query", "query", "InProgress"),
+    }
+    left_open = next(j for j in v2 if j.state is JobState.OPEN)
+    assert left_open.uploads and not left_open.batches
+    failed = next(j for j in v2 if j.state is JobState.FAILED)
+    assert failed.error_message == "InvalidBatch : Field name not found : ContactId__c"
+    done = next(j for j in v2 if j.state is JobState.JOB_COMPLETE)
+    assert (engine.v2.job_info(done).number_records_failed or 0) > 0
+
+
+def test_bulk2_upsert_failures_climb() -> None:
+    clock = ManualClock()
+    engine = Engine(clock)
+    seed_demo(engine, random.Random(7))
+    (job,) = [j for j in engine.jobs.values() if j.is_v2 and j.operation.value == "upsert"]
+    shares = []
+    for _ in range(3):
+        info = engine.v2.job_info(job)
+        shares.append(
+            (info.number_records_failed or 0) / max(1, info.number_records_processed or 0)
+        )
+        clock.advance(120)
+        engine.advance()
+    assert shares[0] < shares[1] < shares[2]
 
 
 def test_deterministic() -> None:

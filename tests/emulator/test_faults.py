@@ -8,7 +8,7 @@ from bulktui.api import wire
 from bulktui.api.errors import ResponseFormatError
 from bulktui.emulator.faults import ConnectionAborted, FaultSpec
 
-from .helpers import V, make_org
+from .helpers import Org, V, make_org
 
 
 def test_parse_spec() -> None:
@@ -29,7 +29,24 @@ def test_parse_spec() -> None:
     assert FaultSpec.parse(spec.describe()) == spec
 
 
-@pytest.mark.parametrize("bad", ["bogus=1", "http503=2", "http503=x", "latency"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "bogus=1",
+        "http503=2",
+        "http503=x",
+        "latency",
+        "seed=inf",
+        "seed=-inf",
+        "seed=nan",
+        "seed=1.5",
+        "seed=1e300",
+        "http503=nan",
+        "reset=NaN",
+        "latency=inf",
+        "expire-sessions-every=nan",
+    ],
+)
 def test_parse_refuses_bad_specs(bad: str) -> None:
     with pytest.raises(ValueError):
         FaultSpec.parse(bad)
@@ -119,3 +136,12 @@ async def test_seeded_faults_replay() -> None:
     first, again, other = await _pattern(1), await _pattern(1), await _pattern(2)
     assert first == again and first != other
     assert set(first) == {400, 503}
+
+
+@pytest.mark.parametrize("spec", ["seed=inf", "http503=nan", "latency=infinity"])
+async def test_control_endpoint_refuses_non_finite_numbers_with_400(org: Org, spec: str) -> None:
+    r = await org.http.post("/_emulator/faults", content=spec)
+    assert r.status_code == 400
+    message = r.json()["error"]
+    assert "\n" not in message and "finite" in message
+    assert (await org.http.get("/_emulator/faults")).json() == {"faults": ""}

@@ -242,8 +242,8 @@ async def test_unknown_paths_answer_in_the_api_s_own_words(org: Org) -> None:
     assert (r.status_code, err.code) == (400, "InvalidOperation")
     r = await org.http.delete(f"/services/async/{V}/job/x/batch", headers=org.h)
     assert r.status_code == 405 and r.headers["allow"] == "GET, POST"
-    r = await org.http.get(f"/services/data/v{V}/sobjects", headers=org.bearer)
+    r = await org.http.get(f"/services/data/v{V}/tooling/sobjects", headers=org.bearer)
     assert r.status_code == 404 and r.json()[0]["errorCode"] == "NOT_FOUND"
     assert "sforce-limit-info" in r.headers
-    r = await org.http.post(f"/services/data/v{V}/jobs/ingest", headers=org.bearer)
+    r = await org.http.put(f"/services/data/v{V}/jobs/ingest", headers=org.bearer)
     assert r.status_code == 405
