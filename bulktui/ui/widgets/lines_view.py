@@ -15,6 +15,12 @@ from textual.strip import Strip
 class LinesView(ScrollView, can_focus=True):
     """Scrollable lines of plain ``Text``; the first line can be a fixed header."""
 
+    DEFAULT_CSS = """
+    LinesView { scrollbar-size-vertical: 1; }
+    LinesView > .lines-view--header { text-style: bold; background: $panel; }
+    LinesView:ansi > .lines-view--header { text-style: bold underline; }
+    """
+
     COMPONENT_CLASSES: ClassVar[set[str]] = {"lines-view--header"}
 
     BINDINGS: ClassVar[list[BindingType]] = [
