@@ -12,7 +12,9 @@ A file holds the fields of ``textual.theme.Theme``: ``name``, ``primary``, optio
 
 from __future__ import annotations
 
+import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,13 @@ VARIABLE_DEFAULTS: dict[str, str] = {
     "link-degraded": "warning",
     "link-stale": "error",
 }
+
+
+def ascii_borders(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether to draw borders with ASCII (``+-|``): on the Linux console (``TERM=linux``),
+    whose fonts miss some of the lines Textual draws with. Views add a ``-ascii`` class."""
+    env = os.environ if environ is None else environ
+    return env.get("TERM", "") == "linux"
 
 
 def with_defaults(variables: dict[str, str]) -> dict[str, str]:
