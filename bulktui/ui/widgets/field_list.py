@@ -57,17 +57,21 @@ def field(label: str, value: str, note: str = "") -> Field:
 
 class FieldList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
-    FieldList { height: 1fr; scrollbar-size-vertical: 1; }
+    FieldList { height: 1fr; overflow-x: hidden; scrollbar-size-vertical: 1; }
     FieldList > .field-list--label { text-style: bold; }
     FieldList > .field-list--note { color: $text-muted; }
     FieldList > .field-list--heading { text-style: bold underline; }
-    FieldList > .field-list--cursor { background: $block-cursor-blurred-background; }
+    FieldList > .field-list--cursor {
+        background: $block-cursor-blurred-background;
+        color: $block-cursor-blurred-foreground;
+        text-style: $block-cursor-blurred-text-style;
+    }
     FieldList:focus > .field-list--cursor {
         background: $block-cursor-background;
         color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
     }
     FieldList:nocolor > .field-list--cursor { text-style: reverse; }
-    FieldList:ansi > .field-list--cursor { text-style: reverse; }
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -222,7 +226,8 @@ class FieldList(ScrollView, can_focus=True):
         if self._fields[field_index].heading:
             heading = base + self.get_component_rich_style("field-list--heading")
             line = Text(label, style=heading, no_wrap=True, overflow="ellipsis")
-            return Strip(line.render(self.app.console)).adjust_cell_length(width, base)
+            strip = Strip(line.render(self.app.console)).apply_style(base)
+            return strip.adjust_cell_length(width, base)
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append_text(_cell(label, label_w, base + self._style("field-list--label")))
         line.append(" ")
@@ -230,7 +235,8 @@ class FieldList(ScrollView, can_focus=True):
         if note_w:
             line.append(" ")
             line.append_text(_cell(note, note_w, base + self._style("field-list--note")))
-        return Strip(line.render(self.app.console)).adjust_cell_length(width, base)
+        strip = Strip(line.render(self.app.console)).apply_style(base)
+        return strip.adjust_cell_length(width, base)
 
     def _style(self, component: str) -> Style:
         return self.get_component_rich_style(component)

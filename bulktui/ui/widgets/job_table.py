@@ -52,7 +52,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("id", "job id", 18, 15),
     Column("objop", "object operation", 20, 12, short="object op"),
     Column("state", "state", 16, 11),
-    Column("kind", "type", 8, 3),  # V1 / V2 / V2 query: the Setup page's "Job Type"
+    Column(
+        "kind", "type", 8, 3, short="api"
+    ),  # narrow: "api" over V1 / V2 / V2Q  # V1 / V2 / V2 query: the Setup page's "Job Type"
     Column("failed", "failed", 13, 10, "right"),
     Column("processed", "processed", 11, 5, "right", short="proc."),
     Column("created", "created", 8, 4, "right", short="age"),
@@ -233,11 +235,12 @@ class JobTable(ScrollView, can_focus=True):
     JobTable > .job-table--cursor {
         background: $block-cursor-blurred-background;
         color: $block-cursor-blurred-foreground;
+        text-style: $block-cursor-blurred-text-style;
     }
     JobTable:focus > .job-table--cursor {
         background: $block-cursor-background;
         color: $block-cursor-foreground;
-        text-style: bold;
+        text-style: $block-cursor-text-style;
     }
     /* 16 colours have no panel shade to set the header apart; no colour: the cursor reversed */
     JobTable:ansi > .job-table--header { text-style: bold underline; }
