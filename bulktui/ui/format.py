@@ -92,17 +92,25 @@ def _scientific(value: int) -> str:
     return f"{sign}{mantissa // 100}.{mantissa % 100:02d}e{exponent}"
 
 
-def count(value: int | None) -> str:
-    if value is None:
+def _whole(value: float) -> int | None:
+    """An int for a count that arrived as a float (a hostile server's ``1e300``); None for
+    NaN or infinity."""
+    if isinstance(value, int):
+        return value
+    return int(value) if math.isfinite(value) else None
+
+
+def count(value: float | None) -> str:
+    if value is None or (value := _whole(value)) is None:
         return DASH
     if abs(value) >= HUGE:
         return _scientific(value)
     return f"{value:,}"
 
 
-def compact(value: int | None) -> str:
+def compact(value: float | None) -> str:
     """``12.3M``, ``456k``: a count that must fit a narrow column."""
-    if value is None:
+    if value is None or (value := _whole(value)) is None:
         return DASH
     if abs(value) >= 1000 * 1_000_000_000:
         return _scientific(value)
@@ -160,10 +168,12 @@ def rate(per_second: float | None) -> str:
 
 
 def duration(seconds: float) -> str:
-    """``45s``, ``3m 20s``, ``2h 05m``, ``3d 4h``; a dash for a duration that is not a number."""
-    if not math.isfinite(seconds):
+    """``45s``, ``3m 20s``, ``2h 05m``, ``3d 4h``; a dash for a duration that is not a number.
+    An int of any size works (a float could not hold 10**4000 seconds)."""
+    whole = _whole(seconds)
+    if whole is None:
         return DASH
-    s = max(0, int(seconds))
+    s = max(0, whole)
     if s < 60:
         return f"{s}s"
     m, s = divmod(s, 60)
@@ -174,6 +184,12 @@ def duration(seconds: float) -> str:
         return f"{h}h {m:02d}m"
     d, h = divmod(h, 24)
     return f"{count(d)}d {h}h"
+
+
+def duration_ms(milliseconds: float) -> str:
+    """A server's millisecond counter as a duration (integer arithmetic: no overflow)."""
+    whole = _whole(milliseconds)
+    return DASH if whole is None else duration(whole // 1000)
 
 
 def ago(when: datetime | None, now: datetime, *, short: bool = False) -> str:

@@ -178,3 +178,20 @@ def test_a_row_marked_invalid_is_shown_and_marked() -> None:
 def test_two_point_o_purge_is_seven_days_after_the_end() -> None:
     view = v2(JobState.JOB_COMPLETE, system_modstamp=NOW)
     assert fmt.purge_time(view.job, None) == (NOW + timedelta(days=7), "job end")
+
+
+def test_detail_values_of_any_size() -> None:
+    from bulktui.ui.screens.job_detail import detail_fields, field_value
+
+    assert "e4000" in field_value("totalProcessingTime", 10**4000, {})
+    assert fmt.duration_ms(10**4000).endswith("h")
+    assert fmt.duration_ms(5400) == "5s"
+    assert fmt.count(math.inf) == fmt.DASH and fmt.compact(math.nan) == fmt.DASH
+    assert fmt.count(1e300).startswith("1.00e300")
+    view = v1(
+        number_records_processed=10**4000,
+        total_processing_time=10**4000,
+        created_date=datetime(9999, 12, 31, tzinfo=UTC),
+    )
+    fields = detail_fields(view, None, {}, NOW, 0.1)
+    assert any(f.label == "Purge" for f in fields)

@@ -61,7 +61,7 @@ def field_value(wire: str, value: Any, names: dict[str, str]) -> str:
     if isinstance(value, int):
         text = fmt.count(value)
         if wire in MILLISECOND_FIELDS:
-            text += f" ms ({fmt.duration(value / 1000)})"
+            text += f" ms ({fmt.duration_ms(value)})"
         return text
     text = str(value)
     if wire == "createdById" and value in names:
@@ -199,7 +199,7 @@ def batch_cells(batch: BatchInfo) -> list[Text]:
         Text(fmt.safe(batch.state_message)[:200]),
         Text(clock(batch.created_date)),
         Text(clock(batch.system_modstamp)),
-        Text(fmt.DASH if proc is None else fmt.duration(proc / 1000), justify="right"),
+        Text(fmt.DASH if proc is None else fmt.duration_ms(proc), justify="right"),
     ]
 
 
