@@ -254,8 +254,17 @@ def is_loading(view: JobView) -> bool:
 
 
 def is_live(view: JobView) -> bool:
-    """Can this job still change? Those rows stand out from finished ones and count as live."""
-    return not view.purged and not is_loading(view) and lifecycle.is_live(view.job)
+    """Can this job still change? Those rows stand out from finished ones and count as live.
+    (A live job that is still loading is not: what its row shows may be out of date.)"""
+    if view.purged:
+        return False
+    job = view.job
+    if lifecycle.liveness(job) is not Liveness.LIVE:
+        return False
+    loading = getattr(view, "loading", None)
+    if isinstance(loading, bool):
+        return not loading
+    return lifecycle.has_counts(job)
 
 
 def whole_batches_failed(view: JobView) -> int:

@@ -607,6 +607,9 @@ class JobDetailScreen(Screen[None]):
         event.stop()
         chosen = event.field
         value = chosen.full if chosen.full is not None else chosen.value
+        if value == fmt.DASH:
+            self.show_status(Text(f"{chosen.label}: no value"))
+            return
         note = f" ({chosen.note})" if chosen.note else ""
         self.app.push_screen(TextViewScreen(f"Job {self.job_id}: {chosen.label}{note}", value))
 

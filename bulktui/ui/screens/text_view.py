@@ -93,7 +93,9 @@ class TextViewScreen(Screen[None]):
     def on_mount(self) -> None:
         title = Text()
         title.append(fmt.safe(self.title_text), style="bold")
-        title.append(f"  {fmt.count(len(self.value))} characters  ↑↓ pgup pgdn: scroll", "dim")
+        size = len(self.value)
+        noun = "character" if size == 1 else "characters"
+        title.append(f"  {fmt.count(size)} {noun}  ↑↓ pgup pgdn: scroll", "dim")
         self.query_one("#text-title", QuietStatic).show(title)
         self.query_one(LinesView).focus()
 

@@ -307,6 +307,8 @@ class JobTable(ScrollView, can_focus=True):
         self.key_redirect: Callable[[events.Key], bool] | None = None
         # job id → (everything that decides the line's look, the rendered line)
         self._lines: LRUCache[str, tuple[tuple[object, ...], Strip]] = LRUCache(1024)
+        # job id → (the JobView, (sort column, descending), its sort value)
+        self._sort_values: dict[str, tuple[JobView, tuple[str, bool], Any]] = {}
 
     # ------------------------------------------------------------------ data in
 
@@ -371,8 +373,12 @@ class JobTable(ScrollView, can_focus=True):
         for job_id in list(self._rows):
             if job_id not in views:
                 del self._rows[job_id]
+        if len(self._sort_values) > len(views):
+            for job_id in [k for k in self._sort_values if k not in views]:
+                del self._sort_values[job_id]
         if names_changed:
             self._search.clear()
+            self._sort_values.clear()
         repaint: list[str] = []
         for job_id in changed:
             old_row = self._rows.pop(job_id, None)
@@ -475,16 +481,8 @@ class JobTable(ScrollView, can_focus=True):
         screen_row = None if old_index is None else old_index - round(self.scroll_y)
         filtering = bool(self.filter_text or self.only_user)
         ids = [k for k in self._views if not filtering or self._matches(k)]
-        fn = spec.fn
-        views = self._views
-        if spec.key != "created":
-            # Ties keep this order whichever way the sort goes (Python's sort is stable, also
-            # reversed): newest first.
-            ids.sort(key=lambda k: _created(views[k], names), reverse=True)
-        ids.sort(
-            key=lambda k: fn(views[k], names),
-            reverse=spec.natural_reverse != self.sort_reversed,
-        )
+        descending = spec.natural_reverse != self.sort_reversed
+        ids.sort(key=self._sort_value_fn(spec, descending, names), reverse=descending)
         self._order = ids
         self._index = {k: i for i, k in enumerate(ids)}
         self._set_virtual_size()
@@ -502,6 +500,31 @@ class JobTable(ScrollView, can_focus=True):
         self.refresh()
         if previous != self.cursor_id:
             self.post_message(self.JobHighlighted(self.cursor_id))
+
+    def _sort_value_fn(
+        self, spec: SortSpec, descending: bool, names: Mapping[str, str]
+    ) -> Callable[[str], Any]:
+        """The sort key of a job id: the column's value, then its creation time so that ties
+        are newest first whichever way the column goes. Values are kept per job and reused
+        while its JobView is the same object, so re-sorting after a key press or a filter
+        keystroke costs dictionary look-ups, not 10,000 key computations."""
+        views = self._views
+        cache = self._sort_values
+        mode = (spec.key, descending)
+        fn = spec.fn
+
+        def value(job_id: str) -> Any:
+            view = views[job_id]
+            cached = cache.get(job_id)
+            if cached is not None and cached[0] is view and cached[1] == mode:
+                return cached[2]
+            created = _created(view, names)
+            tie = created if descending else (-created[0], created[1])
+            result = (fn(view, names), tie) if spec.key != "created" else created
+            cache[job_id] = (view, mode, result)
+            return result
+
+        return value
 
     def _set_virtual_size(self) -> None:
         self.virtual_size = Size(max(1, self.scrollable_content_region.width), len(self._order) + 1)
