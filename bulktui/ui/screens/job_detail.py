@@ -236,10 +236,11 @@ class JobDetailScreen(Screen[None]):
     JobDetailScreen #batches-title { height: 1; padding: 0 1; }
     JobDetailScreen #results-summary, JobDetailScreen #error-message {
         height: auto;
-        max-height: 8;
+        max-height: 5;
         padding: 0 1;
     }
     JobDetailScreen #batches, JobDetailScreen #groups { height: 1fr; }
+    JobDetailScreen #groups { min-height: 4; }
     JobDetailScreen #batch-message {
         height: auto;
         max-height: 4;
@@ -401,6 +402,9 @@ class JobDetailScreen(Screen[None]):
             widget = self.query_one(selector)
             if widget.display != shown:
                 widget.display = shown
+        batches = self.query_one("#batches")
+        if v2 and (self.focused is None or self.focused is batches):
+            self.query_one(FieldList).focus()  # the groups table takes it once it has rows
 
     # ------------------------------------------------------------------ 2.0: results
 
@@ -472,6 +476,8 @@ class JobDetailScreen(Screen[None]):
             self._show_group_line(Text(groups))
             return
         table.display = True
+        if self.focused is None or isinstance(self.focused, FieldList):
+            table.focus()
         for group in groups.groups:
             table.add_row(
                 Text(fmt.safe(group.code)),
