@@ -92,6 +92,18 @@ def _scientific(value: int) -> str:
     return f"{sign}{mantissa // 100}.{mantissa % 100:02d}e{exponent}"
 
 
+def clip(text: object, limit: int) -> tuple[str, bool]:
+    """Server text made safe (:func:`safe`) and cut to ``limit`` characters for display, and
+    whether anything was cut. Only the head of a long text is looked at, so a 4 MB value costs
+    what a short one does."""
+    raw = "" if text is None else str(text)
+    head = raw[: limit * 4]  # folding whitespace can only shorten it, escapes only lengthen it
+    shown = safe(head)
+    if len(shown) <= limit and len(head) == len(raw):
+        return shown, False
+    return shown[:limit], True
+
+
 def _whole(value: float) -> int | None:
     """An int for a count that arrived as a float (a hostile server's ``1e300``); None for
     NaN or infinity."""

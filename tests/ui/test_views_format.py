@@ -195,3 +195,11 @@ def test_detail_values_of_any_size() -> None:
     )
     fields = detail_fields(view, None, {}, NOW, 0.1)
     assert any(f.label == "Purge" for f in fields)
+
+
+def test_clip_looks_only_at_the_head_of_a_long_value() -> None:
+    assert fmt.clip("short \x1b[2J", 50) == ("short \\x1b[2J", False)
+    shown, cut = fmt.clip("x" * 4_000_000, 600)
+    assert cut and len(shown) == 600
+    assert fmt.clip("a" * 600, 600) == ("a" * 600, False)
+    assert fmt.clip(" " * 5000 + "tail", 10)[1]  # folded blanks: still known to be cut

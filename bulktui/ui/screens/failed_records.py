@@ -79,11 +79,9 @@ def raw_lines(results: Sequence[RecordResult]) -> list[Text]:
     return out
 
 
-def _cell(value: str) -> str:
-    shown = fmt.safe(value)
-    if len(shown) <= CELL_CHARS:
-        return shown
-    return f"{shown[:CELL_CHARS]}…[{fmt.count(len(value))} chars]"
+def _cell(value: str, limit: int = CELL_CHARS) -> str:
+    shown, was_cut = fmt.clip(value, limit)
+    return f"{shown}…[{fmt.count(len(value))} chars]" if was_cut else shown
 
 
 def sample_lines(group: ErrorGroupView) -> tuple[Text, list[Text]]:
@@ -206,11 +204,13 @@ class FailedRecordsScreen(Screen[None]):
         note = Text()
         note.append("The batch failed as a whole: none of its records were processed.\n")
         note.append("stateMessage: ", style="bold")
-        note.append(fmt.safe(batch.state_message) or fmt.DASH)
+        note.append(_cell(batch.state_message or "", MESSAGE_CHARS) or fmt.DASH)
         self._note(note)
         summary = self.query_one("#error-groups", KeyTable)
         summary.clear()
-        summary.add_row(Text("none processed"), Text(""), Text(fmt.safe(batch.state_message)))
+        summary.add_row(
+            Text("none processed"), Text(""), Text(_cell(batch.state_message or "", 200))
+        )
         self.query_one("#raw-rows", LinesView).set_lines([])
 
     # ------------------------------------------------------------------ loading
@@ -268,7 +268,7 @@ class FailedRecordsScreen(Screen[None]):
             summary.add_row(
                 Text(fmt.safe(group.code)),
                 Text(fmt.count(group.count), justify="right"),
-                Text(fmt.safe(group.first_message)[:200]),
+                Text(_cell(group.first_message, 200)),
                 key=group.code,
             )
         if not groups:
@@ -282,9 +282,9 @@ class FailedRecordsScreen(Screen[None]):
     def _show_group(self, group: ErrorGroupView) -> None:
         note = Text()
         note.append(f"{fmt.safe(group.code)}: ", style="bold")
-        message = fmt.safe(group.first_message)
-        if len(message) > MESSAGE_CHARS:
-            message = f"{message[:MESSAGE_CHARS]}… [enter shows it all]"
+        message, was_cut = fmt.clip(group.first_message, MESSAGE_CHARS)
+        if was_cut:
+            message += "… [enter shows it all]"
         note.append(message)
         loaded = self._loaded
         cut = loaded is not None and not isinstance(loaded, (str, list)) and loaded.truncated
@@ -314,14 +314,14 @@ class FailedRecordsScreen(Screen[None]):
             summary.add_row(
                 Text(fmt.safe(code)),
                 Text(f"{n:,}", justify="right"),
-                Text(fmt.safe(message)[:200]),
+                Text(_cell(message, 200)),
                 key=code,
             )
         if not groups:
             summary.add_row(Text("no failed records"), Text(""), Text(""))
         else:
             code, _n, message = groups[0]
-            self._note(Text(f"{fmt.safe(code)}: {fmt.safe(message)[:MESSAGE_CHARS]}"))
+            self._note(Text(f"{fmt.safe(code)}: {_cell(message, MESSAGE_CHARS)}"))
         lines = self.query_one("#raw-rows", LinesView)
         lines.header = RAW_HEADER
         lines.set_lines(raw_lines(results))
@@ -354,7 +354,7 @@ class FailedRecordsScreen(Screen[None]):
         elif code is not None and isinstance(self._loaded, list):
             for c, _n, message in group_errors(self._loaded):
                 if c == code:
-                    self._note(Text(f"{fmt.safe(c)}: {fmt.safe(message)[:MESSAGE_CHARS]}"))
+                    self._note(Text(f"{fmt.safe(c)}: {_cell(message, MESSAGE_CHARS)}"))
 
     @on(DataTable.RowSelected, "#error-groups")
     def _group_chosen(self, event: DataTable.RowSelected) -> None:

@@ -196,7 +196,7 @@ def batch_cells(batch: BatchInfo) -> list[Text]:
         Text(fmt.batch_state(batch)),
         Text(fmt.count(batch.number_records_processed), justify="right"),
         Text(fmt.count(batch.number_records_failed), justify="right"),
-        Text(fmt.safe(batch.state_message)[:200]),
+        Text(cut(batch.state_message or "", 200)),
         Text(clock(batch.created_date)),
         Text(clock(batch.system_modstamp)),
         Text(fmt.DASH if proc is None else fmt.duration_ms(proc), justify="right"),
@@ -205,10 +205,8 @@ def batch_cells(batch: BatchInfo) -> list[Text]:
 
 def cut(text: str, limit: int = 600) -> str:
     """Display text cut at ``limit`` characters (the whole is one Enter away)."""
-    shown = fmt.safe(text)
-    if len(shown) <= limit:
-        return shown
-    return f"{shown[:limit]}… [{fmt.count(len(text))} characters]"
+    shown, was_cut = fmt.clip(text, limit)
+    return f"{shown}… [{fmt.count(len(text))} characters]" if was_cut else shown
 
 
 class JobDetailScreen(Screen[None]):

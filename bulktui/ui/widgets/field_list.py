@@ -48,10 +48,10 @@ class Field:
 
 def field(label: str, value: str, note: str = "") -> Field:
     """A field whose value is cut to :data:`SHOWN_CHARS` for display, keeping the whole."""
-    shown = fmt.safe(value)
-    if len(shown) <= SHOWN_CHARS:
+    shown, was_cut = fmt.clip(value, SHOWN_CHARS)
+    if not was_cut:
         return Field(label, shown, note)
-    cut = f"{shown[:SHOWN_CHARS]}… [{fmt.count(len(value))} characters: enter shows it all]"
+    cut = f"{shown}… [{fmt.count(len(value))} characters: enter shows it all]"
     return Field(label, cut, note, full=value)
 
 
