@@ -175,6 +175,7 @@ SORTS: tuple[SortSpec, ...] = (
     SortSpec("id", "job id", False, lambda v, _n: v.id),
 )
 SORT_BY_KEY = {s.key: s for s in SORTS}
+_CREATED = ("", False)  # the creation-time tie-break, kept beside the sort values
 
 
 @dataclass(slots=True)
@@ -307,8 +308,9 @@ class JobTable(ScrollView, can_focus=True):
         self.key_redirect: Callable[[events.Key], bool] | None = None
         # job id → (everything that decides the line's look, the rendered line)
         self._lines: LRUCache[str, tuple[tuple[object, ...], Strip]] = LRUCache(1024)
-        # job id → (the JobView, (sort column, descending), its sort value)
-        self._sort_values: dict[str, tuple[JobView, tuple[str, bool], Any]] = {}
+        # job id → (the JobView, {(sort column, descending): its sort value}): every sort the
+        # user cycles through is computed once per JobView
+        self._sort_values: dict[str, tuple[JobView, dict[tuple[str, bool], Any]]] = {}
 
     # ------------------------------------------------------------------ data in
 
@@ -516,12 +518,20 @@ class JobTable(ScrollView, can_focus=True):
         def value(job_id: str) -> Any:
             view = views[job_id]
             cached = cache.get(job_id)
-            if cached is not None and cached[0] is view and cached[1] == mode:
-                return cached[2]
-            created = _created(view, names)
-            tie = created if descending else (-created[0], created[1])
-            result = (fn(view, names), tie) if spec.key != "created" else created
-            cache[job_id] = (view, mode, result)
+            if cached is None or cached[0] is not view:
+                cached = cache[job_id] = (view, {})
+            known = cached[1]
+            result = known.get(mode)
+            if result is None:
+                created = known.get(_CREATED)
+                if created is None:
+                    created = known[_CREATED] = _created(view, names)
+                if spec.key == "created":
+                    result = created
+                else:
+                    tie = created if descending else (-created[0], created[1])
+                    result = (fn(view, names), tie)
+                known[mode] = result
             return result
 
         return value
