@@ -1,10 +1,10 @@
 """The job table: a virtual ``ScrollView`` that renders only the lines on screen.
 
-Why not ``DataTable``: at 10,000 rows its add/measure pass freezes the loop for about a second and
-any cell update repaints the whole widget (textual-notes §1). Here a snapshot is applied by
-diffing ``JobView`` objects by job id; if the order is unchanged only the changed rows that are
-on screen are repainted, line by line. The cursor is a job id, not an index, so it stays on the
-same job through updates, new rows, filtering and re-sorting.
+Why not ``DataTable``: at 10,000 rows its add/measure pass freezes the loop for about a second
+and any cell update repaints the whole widget (docs/textual-notes.md, "DataTable"). Here a
+snapshot is applied by diffing ``JobView`` objects by job id; if the order is unchanged only the
+changed rows that are on screen are repainted, line by line. The cursor is a job id, not an
+index, so it stays on the same job through updates, new rows, filtering and re-sorting.
 
 Rendered lines are cached by job id together with everything that decides how the line looks
 (the row's cells, the relative time, the cursor, the width, the styles): a line is rendered
