@@ -158,8 +158,8 @@ async def test_two_point_o_detail_shows_results_errors_and_every_field() -> None
         assert backend.asked == [(JOB_ID, None)]
         # enter on an error group: its records
         groups_table = detail.query_one("#groups")
-        groups_table.focus()
-        await pilot.press("enter")
+        assert groups_table.has_focus  # a 2.0 job has no batches: its errors take the focus
+        await pilot.press("j", "enter")  # the second error
         await wait_until(pilot, lambda: isinstance(app.screen, FailedRecordsScreen))
         records = app.screen
         assert isinstance(records, FailedRecordsScreen)
@@ -167,7 +167,31 @@ async def test_two_point_o_detail_shows_results_errors_and_every_field() -> None
         text = screen_text(app)
         assert "Failed records of job 750000000000077AAA" in text
         assert "50 failed of 50 rows in 2 error codes" in text
-        assert "bob0@" in text
+        assert "long." in text  # the chosen error, its message in full
+        assert records.query_one("#raw-rows", LinesView).line_count == 1  # its one sample
+        assert backend.asked == [(JOB_ID, None)]  # what the detail read is not asked again
+
+
+async def test_two_point_o_failures_that_appear_later_are_read_once_then_once_at_the_end() -> None:
+    backend = GroupingBackend(groups())
+    app = ViewApp(backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        running = v2_job(state=JobState.IN_PROGRESS, number_records_failed=0)
+        detail = await open_detail(app, pilot, running)
+        assert "no failed records" in screen_text(app)
+        snapshot = Snapshot(jobs={}, link=LinkState.LIVE, fetched_at=NOW)
+        for failed in (10, 20, 30):  # climbing while it runs: read once
+            view = v2_job(state=JobState.IN_PROGRESS, number_records_failed=failed)
+            detail.apply_snapshot(snapshot, view, None)
+            await pilot.pause()
+        await wait_until(pilot, lambda: not isinstance(detail.failed_groups, str | None))
+        assert backend.asked == [(JOB_ID, None)]
+        detail.apply_snapshot(snapshot, v2_job(number_records_failed=50), None)  # ended
+        await wait_until(pilot, lambda: len(backend.asked) == 2)
+        for _ in range(3):  # ended, same count: never again
+            detail.apply_snapshot(snapshot, v2_job(number_records_failed=50), None)
+            await pilot.pause()
+        assert len(backend.asked) == 2
 
 
 async def test_failed_records_keys_tab_jk_and_sideways() -> None:

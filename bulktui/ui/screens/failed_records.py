@@ -43,6 +43,7 @@ from bulktui.ui.screens.text_view import TextViewScreen
 from bulktui.ui.themes import ascii_borders
 from bulktui.ui.widgets.key_table import KeyTable
 from bulktui.ui.widgets.lines_view import LinesView
+from bulktui.ui.widgets.note import Note
 from bulktui.ui.widgets.quiet import QuietStatic
 from bulktui.ui.widgets.status_header import StatusHeader
 
@@ -136,7 +137,11 @@ class FailedRecordsScreen(Screen[None]):
         instance_url: str,
         now: Callable[[], datetime],
         read_only: bool,
+        loaded: FailedRecordGroupsView | None = None,
+        code: str | None = None,
     ) -> None:
+        """``loaded``: records the caller has read already (not asked again); ``code``: the
+        error group to put the cursor on."""
         super().__init__()
         self.job_id = job_id
         self.failed_batch = batch  # None: a 2.0 job's failed records
@@ -145,7 +150,8 @@ class FailedRecordsScreen(Screen[None]):
         self.read_only = read_only
         self.results: list[RecordResult] | FailedRecordGroupsView | None = None
         self._snapshot: tuple[Snapshot, PollStatus | None] | None = None
-        self._loaded: list[RecordResult] | FailedRecordGroupsView | str | None = None
+        self._loaded: list[RecordResult] | FailedRecordGroupsView | str | None = loaded
+        self._initial_code = code
         self._groups: dict[str, ErrorGroupView] = {}
 
     @property
@@ -162,7 +168,7 @@ class FailedRecordsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusHeader(instance_url=self.instance_url, now=self.now, read_only=self.read_only)
         yield QuietStatic(id="records-title")
-        yield QuietStatic(id="records-note")
+        yield Note(id="records-note")
         with Vertical(id="records-body"):
             summary = KeyTable(id="error-groups", cursor_type="row")
             summary.add_column("error code", key="code", width=28)
@@ -184,7 +190,7 @@ class FailedRecordsScreen(Screen[None]):
             self._title(Text("loading…"))
             self._load()
         else:
-            self._show_loaded()
+            self.call_after_refresh(self._show_loaded)  # once mounted: show_* check for it
 
     def _title(self, tail: Text) -> None:
         title = Text()
@@ -196,7 +202,7 @@ class FailedRecordsScreen(Screen[None]):
         self.query_one("#records-title", QuietStatic).show(title)
 
     def _note(self, text: Text) -> None:
-        self.query_one("#records-note", QuietStatic).show(text)
+        self.query_one("#records-note", Note).show(text)
 
     def _show_whole_batch_failure(self, batch: BatchInfo) -> None:
         self.results = []
@@ -276,7 +282,10 @@ class FailedRecordsScreen(Screen[None]):
             self._note(Text(fmt.safe(records.note or "")))
             self.query_one("#raw-rows", LinesView).set_lines([])
         else:
-            self._show_group(groups[0])
+            first = self._groups.get(self._initial_code or "", groups[0])
+            self._show_group(first)
+            if first is not groups[0]:
+                summary.move_cursor(row=groups.index(first))
         summary.focus()
 
     def _show_group(self, group: ErrorGroupView) -> None:

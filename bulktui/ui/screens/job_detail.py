@@ -42,6 +42,7 @@ from bulktui.ui.screens.text_view import TextViewScreen
 from bulktui.ui.themes import ascii_borders
 from bulktui.ui.widgets.field_list import Field, FieldList, field
 from bulktui.ui.widgets.key_table import KeyTable
+from bulktui.ui.widgets.note import Note
 from bulktui.ui.widgets.quiet import QuietStatic
 from bulktui.ui.widgets.status_header import StatusHeader
 
@@ -308,8 +309,8 @@ class JobDetailScreen(Screen[None]):
             yield FieldList(id="fields")
             with Vertical(id="batches-pane"):
                 yield QuietStatic(id="batches-title")
-                yield QuietStatic(id="results-summary")
-                yield QuietStatic(id="error-message")
+                yield Note(id="results-summary")
+                yield Note(id="error-message")
                 table = KeyTable(id="batches", cursor_type="row")
                 for key, title, width in BATCH_COLUMNS:
                     table.add_column(title, key=key, width=width)
@@ -319,7 +320,7 @@ class JobDetailScreen(Screen[None]):
                 groups.add_column("count", key="count", width=9)
                 groups.add_column("first message", key="message", width=60)
                 yield groups
-                yield QuietStatic(id="batch-message")
+                yield Note(id="batch-message")
         yield QuietStatic(id="detail-status")
         yield Footer()
 
@@ -412,12 +413,12 @@ class JobDetailScreen(Screen[None]):
         query = lifecycle.kind_of(job) is JobKind.V2_QUERY
         caption = "results" if query else "results — enter on an error: its records"
         self.query_one("#batches-title", QuietStatic).show(Text(caption, style="bold"))
-        self.query_one("#results-summary", QuietStatic).show(Text(results_summary(job)))
+        self.query_one("#results-summary", Note).show(Text(results_summary(job)))
         message = Text()
         if job.error_message:
             message.append("errorMessage: ", style="bold")
             message.append(cut(job.error_message))
-        self.query_one("#error-message", QuietStatic).show(message)
+        self.query_one("#error-message", Note).show(message)
         groups_table = self.query_one("#groups", KeyTable)
         if query:
             groups_table.display = False
@@ -425,17 +426,19 @@ class JobDetailScreen(Screen[None]):
             return
         failed = job.number_records_failed
         if not failed:
-            self._groups = "no failed records" if failed == 0 else "no counts yet"
-            self._fill_groups()
+            self._set_groups("no failed records" if failed == 0 else "no counts yet", None)
             return
-        stale = failed != self._groups_failed_count and not fmt.is_live(view)
-        if (self._groups is None or stale) and not self._groups_loading:
-            source = failed_records_source(self.app)
-            if source is None:
-                self._groups = NOT_AVAILABLE
-                self._fill_groups()
+        # Read once when the detail opens (or the first failures show), and once more when
+        # the job has ended with another count than the one read: never per cycle.
+        due = self._groups_failed_count is None or (
+            failed != self._groups_failed_count and not fmt.is_live(view)
+        )
+        if due and not self._groups_loading:
+            if failed_records_source(self.app) is None:
+                self._set_groups(NOT_AVAILABLE, failed)
                 return
             self._groups_loading = True
+            self._groups_failed_count = failed
             self._show_group_line(Text("failed records: loading…", style="dim"))
             self._load_groups(failed)
 
@@ -454,13 +457,20 @@ class JobDetailScreen(Screen[None]):
 
     def on_job_detail_screen_failed_groups_loaded(self, message: FailedGroupsLoaded) -> None:
         self._groups_loading = False
-        self._groups = message.groups
-        self._groups_failed_count = message.failed_at_load
-        self._fill_groups()
+        self._set_groups(message.groups, message.failed_at_load)
 
     def on_job_detail_screen_failed_groups_not_loaded(self, message: FailedGroupsNotLoaded) -> None:
-        self._groups_loading = False
-        self._groups = f"failed records could not be loaded: {message.reason}"
+        self._groups_loading = False  # the count stays recorded: no retry every cycle; r asks
+        self._set_groups(f"failed records could not be loaded: {message.reason}", None, keep=True)
+
+    def _set_groups(
+        self, groups: FailedRecordGroupsView | str, failed: int | None, *, keep: bool = False
+    ) -> None:
+        if not keep:
+            self._groups_failed_count = failed
+        if groups == self._groups:
+            return
+        self._groups = groups
         self._fill_groups()
 
     def _fill_groups(self) -> None:
@@ -492,12 +502,16 @@ class JobDetailScreen(Screen[None]):
         self._show_group_line(line)
 
     def _show_group_line(self, text: Text) -> None:
-        self.query_one("#batch-message", QuietStatic).show(text)
+        self.query_one("#batch-message", Note).show(text)
 
     @on(DataTable.RowSelected, "#groups")
     def _group_chosen(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self._open_failed_records(None)
+        groups = self._groups
+        if groups is None or isinstance(groups, str):
+            return
+        key = event.row_key.value
+        self._open_failed_records(None, groups, key)
 
     # ------------------------------------------------------------------ 1.0: batches
 
@@ -594,13 +608,20 @@ class JobDetailScreen(Screen[None]):
             return
         self._open_failed_records(batch)
 
-    def _open_failed_records(self, batch: BatchInfo | None) -> None:
+    def _open_failed_records(
+        self,
+        batch: BatchInfo | None,
+        loaded: FailedRecordGroupsView | None = None,
+        code: str | None = None,
+    ) -> None:
         screen = FailedRecordsScreen(
             self.job_id,
             batch,
             instance_url=self.instance_url,
             now=self.now,
             read_only=self.read_only,
+            loaded=loaded,
+            code=code,
         )
         if self._snapshot is not None:
             screen.apply_snapshot(*self._snapshot)
