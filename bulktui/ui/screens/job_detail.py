@@ -529,7 +529,9 @@ class JobDetailScreen(Screen[None]):
             caption.show(Text(why, style="bold"))
             return
         hint = "query results" if job and _is_query(job) else "enter: failed records"
-        caption.show(Text(f"batches ({len(batches)}) — {hint}", style="bold"))
+        whole = sum(1 for b in batches if b.state is BatchState.FAILED)
+        failed = f", {whole} failed as a whole" if whole else ""
+        caption.show(Text(f"batches ({len(batches)}{failed}) — {hint}", style="bold"))
         keys = [b.id for b in batches]
         present: set[str | None] = {k.value for k in table.rows}
         for stale in present - set(keys):
