@@ -12,7 +12,9 @@ A file holds the fields of ``textual.theme.Theme``: ``name``, ``primary``, optio
 
 from __future__ import annotations
 
+import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,13 @@ VARIABLE_DEFAULTS: dict[str, str] = {
     "link-degraded": "warning",
     "link-stale": "error",
 }
+
+
+def ascii_borders(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether to draw borders with ASCII (``+-|``): on the Linux console (``TERM=linux``),
+    whose fonts miss some of the lines Textual draws with. Views add a ``-ascii`` class."""
+    env = os.environ if environ is None else environ
+    return env.get("TERM", "") == "linux"
 
 
 def with_defaults(variables: dict[str, str]) -> dict[str, str]:
@@ -117,6 +126,10 @@ def parse_theme(data: dict[str, Any], source: str) -> Theme:
         isinstance(k, str) and isinstance(v, str) for k, v in variables.items()
     ):
         raise ValueError("[variables] must map names to strings")
+    for name, value in variables.items():
+        problem = variable_problem(value)
+        if problem:
+            raise ValueError(f"[variables] {name}: {value!r} {problem}")
     for key in ("dark", "ansi"):
         if key in data and not isinstance(data[key], bool):
             raise ValueError(f"{key}: expected true or false")
@@ -126,6 +139,33 @@ def parse_theme(data: dict[str, Any], source: str) -> Theme:
     except Exception as exc:  # Textual raises several types for bad colours
         raise ValueError(f"cannot build the theme: {exc}") from None
     return theme
+
+
+_TEXT_STYLES = frozenset(
+    {"bold", "dim", "italic", "underline", "underline2", "reverse", "strike", "blink", "none"}
+)
+_OTHER_VALUES = frozenset({"transparent", "auto"})
+
+
+def variable_problem(value: str) -> str | None:
+    """Why a ``[variables]`` value cannot be used, or None: a colour (``#hex``, a name,
+    ``ansi_*``, optionally with ``NN%``), a text style (``bold reverse``) or ``transparent``.
+    A bad one would stop the whole stylesheet from loading, so the file is skipped instead."""
+    words = value.split()
+    if not words:
+        return "is empty"
+    if all(word in _TEXT_STYLES for word in words) or value in _OTHER_VALUES:
+        return None
+    colour, *rest = words
+    if rest and not (len(rest) == 1 and rest[0].endswith("%") and rest[0][:-1].isdigit()):
+        return "is not a colour or a text style"
+    if colour in _OTHER_VALUES:
+        return None
+    try:
+        Color.parse(colour)
+    except ColorParseError:
+        return "is not a colour or a text style"
+    return None
 
 
 def load_theme_file(path: Path) -> Theme:

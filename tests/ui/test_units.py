@@ -64,7 +64,8 @@ def test_relative_times_and_when_they_change() -> None:
 def test_state_cells_have_a_glyph_and_a_word() -> None:
     assert fmt.job_state(view(state=JobState.OPEN)) == "○ Open"
     assert fmt.job_state(view()) == "► Closed"  # a batch is still queued
-    assert fmt.job_state(view(number_batches_queued=0)) == "√ Closed"
+    done = view(number_batches_queued=0, number_batches_failed=0, number_batches_completed=4)
+    assert fmt.job_state(done) == "√ Closed"
     assert fmt.job_state(view(state=JobState.ABORTED)) == "× Aborted"
     assert fmt.job_state(view(), "aborting…") == "» aborting…"
     purged = JobView(job=view().job, purged=True)
@@ -98,7 +99,7 @@ def test_columns_fit_every_width_and_keep_the_id() -> None:
         used = sum(w for _, w in columns) + len(columns) - 1
         assert used <= width
         assert [c.key for c, _ in columns][:3] == ["id", "objop", "state"]
-    assert len(layout_columns(79)) < len(layout_columns(119)) == 9
+    assert len(layout_columns(79)) < len(layout_columns(119)) == 10
 
 
 def test_new_job_validation() -> None:

@@ -1,4 +1,11 @@
-"""Enter on a job: every JobInfo field (label + wire name), derived values, and its batches."""
+"""Enter on a job: every JobInfo field (label + wire name), derived values, and what it did:
+a 1.0 job's batches, or a 2.0 job's results (counts, failed records grouped by error, the
+job's errorMessage in full).
+
+Long values are cut for display; Enter on a field shows it whole (``TextViewScreen``). The
+screen loads what it needs beyond the snapshot (a 2.0 job's grouped failed records) through
+the app's backend in its own worker.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +14,35 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, ClassVar
 
-from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer
 from textual.widgets.data_table import RowDoesNotExist
 
-from bulktui.api.enums import JobState, JobType
+from bulktui.api import lifecycle
+from bulktui.api.enums import BatchState, JobState
+from bulktui.api.lifecycle import JobKind, Liveness
 from bulktui.api.models import JOB_FIELDS, BatchInfo, JobInfo
 from bulktui.core.labels import JOB_LABELS, MILLISECOND_FIELDS
 from bulktui.core.snapshot import JobView, PollStatus, Snapshot
 from bulktui.ui import format as fmt
+from bulktui.ui.failed_groups import (
+    NOT_AVAILABLE,
+    FailedRecordGroupsView,
+    explain_load,
+    failed_records_source,
+)
+from bulktui.ui.screens.failed_records import FailedRecordsScreen
+from bulktui.ui.screens.text_view import TextViewScreen
+from bulktui.ui.themes import ascii_borders
+from bulktui.ui.widgets.field_list import Field, FieldList, field
+from bulktui.ui.widgets.key_table import KeyTable
+from bulktui.ui.widgets.note import Note
 from bulktui.ui.widgets.quiet import QuietStatic
 from bulktui.ui.widgets.status_header import StatusHeader
 
@@ -30,50 +50,48 @@ SIDE_BY_SIDE_WIDTH = 170  # narrower: fields above batches
 
 
 def field_value(wire: str, value: Any, names: dict[str, str]) -> str:
+    """A field's value as display text (not yet cut)."""
     if value is None:
         return fmt.DASH
     if isinstance(value, Enum):
-        return fmt.safe(value.value)
+        return str(value.value)
     if isinstance(value, datetime):
         return fmt.timestamp(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        text = f"{value:,}"
+        text = fmt.count(value)
         if wire in MILLISECOND_FIELDS:
-            text += f" ms ({fmt.duration(value / 1000)})"
+            text += f" ms ({fmt.duration_ms(value)})"
         return text
-    text = fmt.safe(value)
+    text = str(value)
     if wire == "createdById" and value in names:
-        text = f"{fmt.safe(names[value])} ({text})"
+        text = f"{names[value]} ({text})"
     return text
 
 
-def fields_table(
+def detail_fields(
     view: JobView,
     batches: tuple[BatchInfo, ...] | None,
     names: dict[str, str],
     now: datetime,
     threshold: float,
-) -> Table:
+) -> list[Field]:
+    """Derived values first, then every field by its label and wire name, then unknown ones."""
     job = view.job
-    table = Table.grid(padding=(0, 1))
-    table.add_column(style="bold", no_wrap=True, overflow="ellipsis", max_width=26)
-    table.add_column(overflow="fold", min_width=32)
-    table.add_column(style="dim", no_wrap=True, overflow="ellipsis", max_width=34)
-    for label, value, note in derived_values(view, batches, now, threshold):
-        table.add_row(Text(label), Text(value), Text(note))
-    table.add_row(Text(""), Text(""), Text(""))
+    out = [
+        Field(label, value, note)
+        for label, value, note in derived_values(view, batches, now, threshold)
+    ]
+    out.append(Field("Fields", "", heading=True))
     for f in JOB_FIELDS:
         value = getattr(job, f.attr)
-        table.add_row(
-            Text(JOB_LABELS.get(f.wire, f.wire)),
-            Text(field_value(f.wire, value, names)),
-            Text(f.wire),
-        )
+        out.append(field(JOB_LABELS.get(f.wire, f.wire), field_value(f.wire, value, names), f.wire))
     for key, value in job.extra.items():
-        table.add_row(Text(fmt.safe(key)), Text(fmt.safe(value)), Text(fmt.safe(key)))
-    return table
+        if key == fmt.INVALID_KEY:
+            continue
+        out.append(field(fmt.safe(key), str(value), fmt.safe(key)))
+    return out
 
 
 def derived_values(
@@ -81,8 +99,12 @@ def derived_values(
 ) -> list[tuple[str, str, str]]:
     job = view.job
     out: list[tuple[str, str, str]] = []
+    invalid = fmt.invalid_reason(job)
+    if invalid is not None:
+        out.append(("Invalid row", invalid, "some values could not be read"))
+    out.append(("Job type", fmt.job_kind(job), "derived: jobType, or the state"))
     seconds = fmt.elapsed(job, now)
-    running = job.can_change and not view.purged
+    running = fmt.is_live(view)
     out.append(
         (
             "Elapsed",
@@ -90,32 +112,63 @@ def derived_values(
             "derived: created → now" if running else "derived: created → last change",
         )
     )
-    out.append(
-        ("Throughput now", fmt.rate(view.throughput), "derived: last two polls")
-    )
+    # A rate is measured only while the job moves: an ended job has none.
+    throughput = fmt.rate(view.throughput) if running else fmt.DASH
+    out.append(("Throughput now", throughput, "derived: last two polls"))
     average = fmt.rate(fmt.average_throughput(job, now))
     out.append(("Average throughput", average, "derived: processed / elapsed"))
-    _failed, flagged = fmt.failed_cell(view, threshold)
+    flagged = fmt.is_flagged(view, threshold)
+    whole = fmt.whole_batches_failed(view)
     out.append(
         (
             "Failure rate",
-            fmt.percent(view.failure_rate) + (" (over threshold)" if flagged else ""),
+            fmt.percent(fmt.failure_rate(view)) + (" (flagged)" if flagged else ""),
             f"derived: failed / processed, flag >{fmt.percent(threshold)}",
         )
     )
-    purge = fmt.purge_time(job, batches)
-    if view.purged:
-        out.append(("Purged", "yes: no longer in the job list", "derived: 7-day lifespan"))
-    elif purge is not None:
-        when, basis = purge
-        finished = job.state is not None and (
-            job.state.is_terminal or (job.state is JobState.CLOSED and job.batches_pending == 0)
+    if whole:
+        out.append(
+            (
+                "Batches failed",
+                f"{fmt.count(whole)} failed as a whole: none of their records were processed",
+                "derived: numberBatchesFailed",
+            )
         )
-        value = f"{fmt.timestamp(when)} (up to 24 h later)"
-        if not finished:
-            value = f"not before {fmt.timestamp(when)}, once finished"
-        out.append(("Purge", value, f"derived: {basis} + 7 days"))
+    out.append(_purge(view, batches))
     return out
+
+
+def _purge(view: JobView, batches: tuple[BatchInfo, ...] | None) -> tuple[str, str, str]:
+    job = view.job
+    if view.purged:
+        return ("Purged", "yes: no longer in the job list", "derived: 7-day lifespan")
+    purge = fmt.purge_time(job, batches)
+    if purge is None:
+        return ("Purge", fmt.DASH, "derived: no date to count from")
+    when, basis = purge
+    value = f"{fmt.timestamp(when)} (up to 24 h later)"
+    if lifecycle.liveness(job) is not Liveness.ENDED:
+        value = f"not before {fmt.timestamp(when)}, once finished"
+    return ("Purge", value, f"derived: {basis} + 7 days")
+
+
+def results_summary(job: JobInfo) -> str:
+    """A 2.0 job's results in words: successful, failed, unprocessed."""
+    processed = job.number_records_processed
+    failed = job.number_records_failed
+    if lifecycle.kind_of(job) is JobKind.V2_QUERY:
+        return f"query results: {fmt.count(processed)} records"
+    successful = None if processed is None else max(0, processed - (failed or 0))
+    if job.state is JobState.JOB_COMPLETE:
+        unprocessed = "0"
+    elif lifecycle.liveness(job) is Liveness.ENDED:
+        unprocessed = "not counted by Salesforce (unprocessedrecords/ lists them)"
+    else:
+        unprocessed = fmt.DASH
+    return (
+        f"successful {fmt.count(successful)} · failed {fmt.count(failed)} · "
+        f"unprocessed {unprocessed}"
+    )
 
 
 BATCH_COLUMNS = (
@@ -144,23 +197,76 @@ def batch_cells(batch: BatchInfo) -> list[Text]:
         Text(fmt.batch_state(batch)),
         Text(fmt.count(batch.number_records_processed), justify="right"),
         Text(fmt.count(batch.number_records_failed), justify="right"),
-        Text(fmt.safe(batch.state_message)),
+        Text(cut(batch.state_message or "", 200)),
         Text(clock(batch.created_date)),
         Text(clock(batch.system_modstamp)),
-        Text(fmt.DASH if proc is None else fmt.duration(proc / 1000), justify="right"),
+        Text(fmt.DASH if proc is None else fmt.duration_ms(proc), justify="right"),
     ]
+
+
+def cut(text: str, limit: int = 600) -> str:
+    """Display text cut at ``limit`` characters (the whole is one Enter away)."""
+    shown, was_cut = fmt.clip(text, limit)
+    return f"{shown}… [{fmt.count(len(text))} characters]" if was_cut else shown
 
 
 class JobDetailScreen(Screen[None]):
     """One job in full. Updated from every snapshot while it is open."""
 
+    DEFAULT_CSS = """
+    JobDetailScreen { background: $background; }
+    JobDetailScreen #detail-title, JobDetailScreen #detail-status {
+        height: 1;
+        padding: 0 1;
+        background: $surface;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    JobDetailScreen #detail-body { height: 1fr; }
+    JobDetailScreen #fields { width: 86; height: 1fr; padding: 0 1; }
+    JobDetailScreen #batches-pane { width: 1fr; height: 1fr; }
+    JobDetailScreen #detail-body.-stacked { layout: vertical; }
+    JobDetailScreen #detail-body.-stacked #fields { width: 1fr; height: 1fr; }
+    JobDetailScreen #detail-body.-stacked #batches-pane {
+        height: 1fr;
+        border-top: solid $panel;
+    }
+    JobDetailScreen.-ascii #detail-body.-stacked #batches-pane { border-top: ascii $panel; }
+    JobDetailScreen #batches-title { height: 1; padding: 0 1; }
+    JobDetailScreen #results-summary, JobDetailScreen #error-message {
+        height: auto;
+        max-height: 5;
+        padding: 0 1;
+    }
+    JobDetailScreen #batches, JobDetailScreen #groups { height: 1fr; }
+    JobDetailScreen #groups { min-height: 4; }
+    JobDetailScreen #batch-message {
+        height: auto;
+        max-height: 4;
+        padding: 0 1;
+        background: $surface;
+    }
+    """
+
     class BatchChosen(Message):
-        """Enter on a batch: show its failed records."""
+        """No longer posted: the screen opens the failed records itself. Kept while the app
+        still names it."""
 
         def __init__(self, job_id: str, batch: BatchInfo) -> None:
             super().__init__()
             self.job_id = job_id
             self.batch = batch
+
+    class FailedGroupsLoaded(Message):
+        def __init__(self, groups: FailedRecordGroupsView, failed_at_load: int | None) -> None:
+            super().__init__()
+            self.groups = groups
+            self.failed_at_load = failed_at_load
+
+    class FailedGroupsNotLoaded(Message):
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "back"),
@@ -192,24 +298,34 @@ class JobDetailScreen(Screen[None]):
         self._pending: str | None = None
         self._snapshot: tuple[Snapshot, PollStatus | None] | None = None
         self._fields_key: tuple[object, ...] | None = None
+        self._groups: FailedRecordGroupsView | str | None = None  # str: why there are none
+        self._groups_failed_count: int | None = None  # numberRecordsFailed when loaded
+        self._groups_loading = False
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(instance_url=self.instance_url, now=self.now, read_only=self.read_only)
         yield QuietStatic(id="detail-title")
         with Horizontal(id="detail-body"):
-            with VerticalScroll(id="fields-pane"):
-                yield Static(Text(""), id="fields")
+            yield FieldList(id="fields")
             with Vertical(id="batches-pane"):
                 yield QuietStatic(id="batches-title")
-                table: DataTable[Text] = DataTable(id="batches", cursor_type="row")
+                yield Note(id="results-summary")
+                yield Note(id="error-message")
+                table = KeyTable(id="batches", cursor_type="row")
                 for key, title, width in BATCH_COLUMNS:
                     table.add_column(title, key=key, width=width)
                 yield table
-                yield QuietStatic(id="batch-message")
+                groups = KeyTable(id="groups", cursor_type="row")
+                groups.add_column("error code", key="code", width=28)
+                groups.add_column("count", key="count", width=9)
+                groups.add_column("first message", key="message", width=60)
+                yield groups
+                yield Note(id="batch-message")
         yield QuietStatic(id="detail-status")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.set_class(ascii_borders(), "-ascii")
         self.query_one("#batches", DataTable).focus()
         if self._snapshot is not None:
             snapshot, status = self._snapshot
@@ -254,11 +370,11 @@ class JobDetailScreen(Screen[None]):
         job = view.job
         heading = Text()
         heading.append(f"Job {fmt.safe(view.id)}", style="bold")
-        heading.append(f"  {fmt.object_operation(job)}  ")
+        heading.append(f"  {fmt.job_kind(job)}  {fmt.object_operation(job)}  ")
         heading.append(fmt.job_state(view, self._pending), style="bold")
         title.show(heading)
         now = self.now()
-        # Repaint the fields only when something in them changed (an SSH link pays for it).
+        # Rebuild the fields only when something in them changed (an SSH link pays for it).
         key = (
             view,
             self._batches,
@@ -267,27 +383,155 @@ class JobDetailScreen(Screen[None]):
         )
         if key != self._fields_key:
             self._fields_key = key
-            self.query_one("#fields", Static).update(
-                fields_table(view, self._batches, self._names, now, self.threshold)
+            self.query_one(FieldList).set_fields(
+                detail_fields(view, self._batches, self._names, now, self.threshold)
             )
-        self._render_batches()
+        if lifecycle.kind_of(job).is_v2:
+            self._render_results(view)
+        else:
+            self._render_batches()
+
+    def _show_part(self, v2: bool) -> None:
+        for selector, shown in (
+            ("#batches", not v2),
+            ("#results-summary", v2),
+            ("#error-message", v2),
+            ("#groups", v2),
+        ):
+            widget = self.query_one(selector)
+            if widget.display != shown:
+                widget.display = shown
+        batches = self.query_one("#batches")
+        if v2 and (self.focused is None or self.focused is batches):
+            self.query_one(FieldList).focus()  # the groups table takes it once it has rows
+
+    # ------------------------------------------------------------------ 2.0: results
+
+    def _render_results(self, view: JobView) -> None:
+        job = view.job
+        self._show_part(True)
+        query = lifecycle.kind_of(job) is JobKind.V2_QUERY
+        caption = "results" if query else "results — enter on an error: its records"
+        self.query_one("#batches-title", QuietStatic).show(Text(caption, style="bold"))
+        self.query_one("#results-summary", Note).show(Text(results_summary(job)))
+        message = Text()
+        if job.error_message:
+            message.append("errorMessage: ", style="bold")
+            message.append(cut(job.error_message))
+        self.query_one("#error-message", Note).show(message)
+        groups_table = self.query_one("#groups", KeyTable)
+        if query:
+            groups_table.display = False
+            self._show_group_line(Text(""))
+            return
+        failed = job.number_records_failed
+        if not failed:
+            self._set_groups("no failed records" if failed == 0 else "no counts yet", None)
+            return
+        # Read once when the detail opens (or the first failures show), and once more when
+        # the job has ended with another count than the one read: never per cycle.
+        due = self._groups_failed_count is None or (
+            failed != self._groups_failed_count and not fmt.is_live(view)
+        )
+        if due and not self._groups_loading:
+            if failed_records_source(self.app) is None:
+                self._set_groups(NOT_AVAILABLE, failed)
+                return
+            self._groups_loading = True
+            self._groups_failed_count = failed
+            self._show_group_line(Text("failed records: loading…", style="dim"))
+            self._load_groups(failed)
+
+    @work(group="detail-failed-groups", exclusive=True, exit_on_error=False)
+    async def _load_groups(self, failed_at_load: int | None) -> None:
+        source = failed_records_source(self.app)
+        if source is None:
+            self.post_message(self.FailedGroupsNotLoaded(NOT_AVAILABLE))
+            return
+        try:
+            groups = await source.failed_records(self.job_id, None)
+        except Exception as exc:
+            self.post_message(self.FailedGroupsNotLoaded(explain_load(exc)))
+            return
+        self.post_message(self.FailedGroupsLoaded(groups, failed_at_load))
+
+    def on_job_detail_screen_failed_groups_loaded(self, message: FailedGroupsLoaded) -> None:
+        self._groups_loading = False
+        self._set_groups(message.groups, message.failed_at_load)
+
+    def on_job_detail_screen_failed_groups_not_loaded(self, message: FailedGroupsNotLoaded) -> None:
+        self._groups_loading = False  # the count stays recorded: no retry every cycle; r asks
+        self._set_groups(f"failed records could not be loaded: {message.reason}", None, keep=True)
+
+    def _set_groups(
+        self, groups: FailedRecordGroupsView | str, failed: int | None, *, keep: bool = False
+    ) -> None:
+        if not keep:
+            self._groups_failed_count = failed
+        if groups == self._groups:
+            return
+        self._groups = groups
+        self._fill_groups()
+
+    def _fill_groups(self) -> None:
+        table = self.query_one("#groups", KeyTable)
+        table.clear()
+        groups = self._groups
+        if groups is None:
+            return
+        if isinstance(groups, str):
+            table.display = False
+            self._show_group_line(Text(groups))
+            return
+        table.display = True
+        if self.focused is None or isinstance(self.focused, FieldList):
+            table.focus()
+        for group in groups.groups:
+            table.add_row(
+                Text(fmt.safe(group.code)),
+                Text(fmt.count(group.count), justify="right"),
+                Text(cut(group.first_message, 200)),
+                key=group.code,
+            )
+        line = Text(
+            f"{fmt.count(groups.failed)} failed in {len(groups.groups)} error codes, "
+            f"of {fmt.count(groups.rows_seen)} rows read"
+        )
+        if groups.truncated or groups.note:
+            line.append(f"; {fmt.safe(groups.note or 'the list was cut')}", style="bold")
+        self._show_group_line(line)
+
+    def _show_group_line(self, text: Text) -> None:
+        self.query_one("#batch-message", Note).show(text)
+
+    @on(DataTable.RowSelected, "#groups")
+    def _group_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        groups = self._groups
+        if groups is None or isinstance(groups, str):
+            return
+        key = event.row_key.value
+        self._open_failed_records(None, groups, key)
+
+    # ------------------------------------------------------------------ 1.0: batches
 
     def _render_batches(self) -> None:
-        table: DataTable[Text] = self.query_one("#batches", DataTable)
+        self._show_part(False)
+        table = self.query_one("#batches", KeyTable)
         batches = self._batches
         caption = self.query_one("#batches-title", QuietStatic)
         job = self._view.job if self._view else None
         if batches is None:
-            if job is not None and job.job_type is not None and job.job_type is not JobType.CLASSIC:
-                why = "batches: none to show (Bulk API 2.0 jobs do not list their batches)"
-            elif self._view is not None and self._view.purged:
+            if self._view is not None and self._view.purged:
                 why = "batches: gone (Salesforce purged this job)"
             else:
                 why = "batches: loading…"
             caption.show(Text(why, style="bold"))
             return
         hint = "query results" if job and _is_query(job) else "enter: failed records"
-        caption.show(Text(f"batches ({len(batches)}) — {hint}", style="bold"))
+        whole = sum(1 for b in batches if b.state is BatchState.FAILED)
+        failed = f", {whole} failed as a whole" if whole else ""
+        caption.show(Text(f"batches ({len(batches)}{failed}) — {hint}", style="bold"))
         keys = [b.id for b in batches]
         present: set[str | None] = {k.value for k in table.rows}
         for stale in present - set(keys):
@@ -318,8 +562,13 @@ class JobDetailScreen(Screen[None]):
     def job(self) -> JobInfo | None:
         return self._view.job if self._view else None
 
+    @property
+    def failed_groups(self) -> FailedRecordGroupsView | str | None:
+        """A 2.0 job's grouped failed records once loaded, or why there are none."""
+        return self._groups
+
     def selected_batch(self) -> BatchInfo | None:
-        table: DataTable[Text] = self.query_one("#batches", DataTable)
+        table = self.query_one("#batches", KeyTable)
         if not self._batches or table.row_count == 0:
             return None
         try:
@@ -342,8 +591,10 @@ class JobDetailScreen(Screen[None]):
         line = Text()
         if batch is not None:
             line.append(f"{fmt.safe(batch.id)} stateMessage: ", style="dim")
-            line.append(fmt.safe(batch.state_message) or fmt.DASH)
-        self.query_one("#batch-message", QuietStatic).show(line)
+            line.append(cut(batch.state_message or "") or fmt.DASH)
+            if batch.state is BatchState.FAILED:
+                line.append("  (failed as a whole: none of its records were processed)")
+        self._show_group_line(line)
 
     @on(DataTable.RowSelected, "#batches")
     def _batch_chosen(self, event: DataTable.RowSelected) -> None:
@@ -357,7 +608,37 @@ class JobDetailScreen(Screen[None]):
                 Text("query batches hold result sets, not failed records; nothing to group")
             )
             return
-        self.post_message(self.BatchChosen(self.job_id, batch))
+        self._open_failed_records(batch)
+
+    def _open_failed_records(
+        self,
+        batch: BatchInfo | None,
+        loaded: FailedRecordGroupsView | None = None,
+        code: str | None = None,
+    ) -> None:
+        screen = FailedRecordsScreen(
+            self.job_id,
+            batch,
+            instance_url=self.instance_url,
+            now=self.now,
+            read_only=self.read_only,
+            loaded=loaded,
+            code=code,
+        )
+        if self._snapshot is not None:
+            screen.apply_snapshot(*self._snapshot)
+        self.app.push_screen(screen)
+
+    @on(FieldList.FieldChosen)
+    def _field_chosen(self, event: FieldList.FieldChosen) -> None:
+        event.stop()
+        chosen = event.field
+        value = chosen.full if chosen.full is not None else chosen.value
+        if value == fmt.DASH:
+            self.show_status(Text(f"{chosen.label}: no value"))
+            return
+        note = f" ({chosen.note})" if chosen.note else ""
+        self.app.push_screen(TextViewScreen(f"Job {self.job_id}: {chosen.label}{note}", value))
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -1,10 +1,14 @@
 """The job table: a virtual ``ScrollView`` that renders only the lines on screen.
 
-Why not ``DataTable``: at 10,000 rows its add/measure pass freezes the loop for about a second and
-any cell update repaints the whole widget (textual-notes §1). Here a snapshot is applied by
-diffing ``JobView`` objects by job id; if the order is unchanged only the changed rows that are
-on screen are repainted, line by line. The cursor is a job id, not an index, so it stays on the
-same job through updates, new rows, filtering and re-sorting.
+Why not ``DataTable``: at 10,000 rows its add/measure pass freezes the loop for about a second
+and any cell update repaints the whole widget (docs/textual-notes.md, "DataTable"). Here a
+snapshot is applied by diffing ``JobView`` objects by job id; if the order is unchanged only the
+changed rows that are on screen are repainted, line by line. The cursor is a job id, not an
+index, so it stays on the same job through updates, new rows, filtering and re-sorting.
+
+Rendered lines are cached by job id together with everything that decides how the line looks
+(the row's cells, the relative time, the cursor, the width, the styles): a line is rendered
+again only when its row changed, as toolong's log view does.
 
 Every server string is put in a ``Text`` as plain text (never markup) after ``format.safe``.
 """
@@ -19,7 +23,7 @@ from typing import Any, ClassVar, Literal
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -47,9 +51,12 @@ COLUMNS: tuple[Column, ...] = (
     # 15 characters when space is short: the Setup page shows 15-character job ids too.
     Column("id", "job id", 18, 15),
     Column("objop", "object operation", 20, 12, short="object op"),
-    Column("state", "state", 12, 11),
+    Column("state", "state", 16, 11),
+    Column(
+        "kind", "type", 8, 3, short="api"
+    ),  # narrow: "api" over V1 / V2 / V2Q  # V1 / V2 / V2 query: the Setup page's "Job Type"
     Column("failed", "failed", 13, 10, "right"),
-    Column("processed", "processed", 11, 9, "right"),
+    Column("processed", "processed", 11, 5, "right", short="proc."),
     Column("created", "created", 8, 4, "right", short="age"),
     Column("batches", "batches", 9, 7, "right"),
     Column("created_by", "created by", 14, 10, short="by"),
@@ -60,6 +67,7 @@ DISPLAY_ORDER = (
     "id",
     "objop",
     "state",
+    "kind",
     "created_by",
     "created",
     "batches",
@@ -71,9 +79,10 @@ DISPLAY_ORDER = (
 GROW_ORDER = (
     "objop",  # object and operation first: a wrong object is what the user must spot
     "id",
-    "state",
-    "failed",
+    "kind",
+    "state",  # "► UploadComplete" is 16
     "processed",
+    "failed",
     "created",
     "batches",
     "throughput",
@@ -138,7 +147,7 @@ SORTS: tuple[SortSpec, ...] = (
         "state",
         False,
         lambda v, _n: (
-            9 if v.purged else 0 if fmt.is_live(v) else 1,
+            9 if v.purged else 0 if fmt.is_live(v) else 1 if fmt.is_loading(v) else 2,
             _STATE_ORDER.get(v.job.state, 6) if v.job.state else 7,
         ),
     ),
@@ -153,9 +162,10 @@ SORTS: tuple[SortSpec, ...] = (
         "failed",
         "failed",
         True,
-        lambda v, _n: (v.failure_rate or 0.0, v.job.number_records_failed or 0),
+        lambda v, _n: (fmt.failure_rate(v) or 0.0, v.job.number_records_failed or 0),
     ),
-    SortSpec("throughput", "rec/s", True, lambda v, _n: v.throughput or 0.0),
+    SortSpec("throughput", "rec/s", True, lambda v, _n: fmt.finite(v.throughput) or 0.0),
+    SortSpec("kind", "type", False, lambda v, _n: fmt.job_kind(v.job)),
     SortSpec(
         "created_by",
         "created by",
@@ -165,6 +175,7 @@ SORTS: tuple[SortSpec, ...] = (
     SortSpec("id", "job id", False, lambda v, _n: v.id),
 )
 SORT_BY_KEY = {s.key: s for s in SORTS}
+_CREATED = ("", False)  # the creation-time tie-break, kept beside the sort values
 
 
 @dataclass(slots=True)
@@ -177,25 +188,66 @@ class _Row:
     cells: dict[str, Text]
     live: bool
     flagged: bool
+    batches_flagged: bool  # a batch failed as a whole
+    invalid: bool
+    signature: tuple[object, ...] = ()
 
-    @property
-    def signature(self) -> tuple[object, ...]:
+    def __post_init__(self) -> None:
+        self.signature = self._signature()
+
+    def _signature(self) -> tuple[object, ...]:
         """Everything that decides how the row looks, apart from the relative time."""
         view = self.view
         return (
             tuple(cell.plain for cell in self.cells.values()),
             self.live,
             self.flagged,
+            self.batches_flagged,
+            self.invalid,
             self.pending,
             view.purged,
             view.job.state,
             view.job.created_date,
-            view.failure_rate,
         )
 
 
 class JobTable(ScrollView, can_focus=True):
     """All jobs, one per line, with a header line and a cursor that follows a job id."""
+
+    DEFAULT_CSS = """
+    JobTable {
+        height: 1fr;
+        overflow-x: hidden;
+        scrollbar-size-vertical: 1;
+        background: $background;
+    }
+    JobTable > .job-table--header {
+        text-style: bold;
+        background: $panel;
+        color: $foreground;
+    }
+    JobTable > .job-table--live { color: $job-live; text-style: bold; }
+    JobTable > .job-table--done { color: $job-done; }
+    JobTable > .job-table--purged { color: $job-purged; text-style: italic; }
+    JobTable > .job-table--pending { color: $job-pending; text-style: bold; }
+    JobTable > .job-table--flag { color: $job-flag; text-style: bold; }
+    JobTable > .job-table--bad { color: $job-bad; }
+    JobTable > .job-table--empty { color: $text-muted; }
+    JobTable > .job-table--cursor {
+        background: $block-cursor-blurred-background;
+        color: $block-cursor-blurred-foreground;
+        text-style: $block-cursor-blurred-text-style;
+    }
+    JobTable:focus > .job-table--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
+    }
+    /* 16 colours have no panel shade to set the header apart; no colour: the cursor reversed */
+    JobTable:ansi > .job-table--header { text-style: bold underline; }
+    JobTable:nocolor > .job-table--header { text-style: bold underline; }
+    JobTable:nocolor > .job-table--cursor { text-style: reverse bold; }
+    """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "job-table--header",
@@ -208,16 +260,6 @@ class JobTable(ScrollView, can_focus=True):
         "job-table--purged",
         "job-table--empty",
     }
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor_up", "up", show=False),
-        Binding("down,j", "cursor_down", "down", show=False),
-        Binding("pageup", "page_up", "page up", show=False),
-        Binding("pagedown", "page_down", "page down", show=False),
-        Binding("home", "first", "first", show=False),
-        Binding("end", "last", "last", show=False),
-        Binding("enter", "choose", "detail", show=False),
-    ]
 
     class JobHighlighted(Message):
         """The cursor moved to another job (or to none)."""
@@ -264,7 +306,11 @@ class JobTable(ScrollView, can_focus=True):
         self._shown_ago: dict[str, str] = {}  # job id → relative time last painted
         # The screen may claim keys that arrive here (the filter box opening, see MainScreen).
         self.key_redirect: Callable[[events.Key], bool] | None = None
-        self.layout_changes = 0  # for tests and benches: full repaints caused by data
+        # job id → (everything that decides the line's look, the rendered line)
+        self._lines: LRUCache[str, tuple[tuple[object, ...], Strip]] = LRUCache(1024)
+        # job id → (the JobView, {(sort column, descending): its sort value}): every sort the
+        # user cycles through is computed once per JobView
+        self._sort_values: dict[str, tuple[JobView, dict[tuple[str, bool], Any]]] = {}
 
     # ------------------------------------------------------------------ data in
 
@@ -329,8 +375,12 @@ class JobTable(ScrollView, can_focus=True):
         for job_id in list(self._rows):
             if job_id not in views:
                 del self._rows[job_id]
+        if len(self._sort_values) > len(views):
+            for job_id in [k for k in self._sort_values if k not in views]:
+                del self._sort_values[job_id]
         if names_changed:
             self._search.clear()
+            self._sort_values.clear()
         repaint: list[str] = []
         for job_id in changed:
             old_row = self._rows.pop(job_id, None)
@@ -378,15 +428,26 @@ class JobTable(ScrollView, can_focus=True):
             "objop": Text(objop),
             "state": Text(state),
             "created_by": Text(name),
+            "kind": Text(fmt.job_kind(job)),
             "batches": Text(fmt.batch_progress(job)),
             "processed": Text(fmt.count(job.number_records_processed)),
             "failed": Text(failed),
             "throughput": Text(fmt.rate(view.throughput) if fmt.is_live(view) else fmt.DASH),
         }
-        return _Row(view, pending, name, cells, fmt.is_live(view), flagged)
+        return _Row(
+            view,
+            pending,
+            name,
+            cells,
+            fmt.is_live(view),
+            flagged,
+            fmt.whole_batches_failed(view) > 0,
+            fmt.invalid_reason(job) is not None,
+        )
 
     def _search_text(self, job_id: str) -> str:
-        """Lower-case text the filter matches: id, object, operation, state, user."""
+        """Lower-case text the filter matches: id, object, operation, state, user, and the
+        words people use for what a job is (live, running, failed, flagged, V2 query…)."""
         view = self._views[job_id]
         cached = self._search.get(job_id)
         pending = self._pending.get(job_id)
@@ -401,6 +462,7 @@ class JobTable(ScrollView, can_focus=True):
                 fmt.job_state(view, pending),
                 self._names.get(job.created_by_id or "", ""),
                 job.created_by_id or "",
+                *fmt.derived_words(view, self.threshold),
             )
         ).lower()
         self._search[job_id] = (view, pending, text)
@@ -421,14 +483,10 @@ class JobTable(ScrollView, can_focus=True):
         screen_row = None if old_index is None else old_index - round(self.scroll_y)
         filtering = bool(self.filter_text or self.only_user)
         ids = [k for k in self._views if not filtering or self._matches(k)]
-        fn = spec.fn
-        ids.sort(
-            key=lambda k: fn(self._views[k], names),
-            reverse=spec.natural_reverse != self.sort_reversed,
-        )
+        descending = spec.natural_reverse != self.sort_reversed
+        ids.sort(key=self._sort_value_fn(spec, descending, names), reverse=descending)
         self._order = ids
         self._index = {k: i for i, k in enumerate(ids)}
-        self.layout_changes += 1
         self._set_virtual_size()
         previous = self.cursor_id
         if not ids:
@@ -444,6 +502,39 @@ class JobTable(ScrollView, can_focus=True):
         self.refresh()
         if previous != self.cursor_id:
             self.post_message(self.JobHighlighted(self.cursor_id))
+
+    def _sort_value_fn(
+        self, spec: SortSpec, descending: bool, names: Mapping[str, str]
+    ) -> Callable[[str], Any]:
+        """The sort key of a job id: the column's value, then its creation time so that ties
+        are newest first whichever way the column goes. Values are kept per job and reused
+        while its JobView is the same object, so re-sorting after a key press or a filter
+        keystroke costs dictionary look-ups, not 10,000 key computations."""
+        views = self._views
+        cache = self._sort_values
+        mode = (spec.key, descending)
+        fn = spec.fn
+
+        def value(job_id: str) -> Any:
+            view = views[job_id]
+            cached = cache.get(job_id)
+            if cached is None or cached[0] is not view:
+                cached = cache[job_id] = (view, {})
+            known = cached[1]
+            result = known.get(mode)
+            if result is None:
+                created = known.get(_CREATED)
+                if created is None:
+                    created = known[_CREATED] = _created(view, names)
+                if spec.key == "created":
+                    result = created
+                else:
+                    tie = created if descending else (-created[0], created[1])
+                    result = (fn(view, names), tie)
+                known[mode] = result
+            return result
+
+        return value
 
     def _set_virtual_size(self) -> None:
         self.virtual_size = Size(max(1, self.scrollable_content_region.width), len(self._order) + 1)
@@ -583,6 +674,7 @@ class JobTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._rich_style_cache.clear()
+        self._lines.clear()  # focus, theme or CSS changed: every line looks different
 
     def _layout(self, width: int) -> list[tuple[Column, int]]:
         if width != self._columns_width:
@@ -636,6 +728,25 @@ class JobTable(ScrollView, can_focus=True):
         is_cursor: bool,
     ) -> Strip:
         row = self._row(job_id)
+        ago = fmt.ago(row.view.job.created_date, self.now(), short=self._short_created())
+        self._shown_ago[job_id] = ago
+        key = (row.signature, ago, is_cursor, width)
+        cached = self._lines.get(job_id)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        strip = self._render_row(row, ago, columns, width, base, is_cursor)
+        self._lines[job_id] = (key, strip)
+        return strip
+
+    def _render_row(
+        self,
+        row: _Row,
+        ago: str,
+        columns: list[tuple[Column, int]],
+        width: int,
+        base: Style,
+        is_cursor: bool,
+    ) -> Strip:
         if row.pending:
             row_style = self.get_component_rich_style("job-table--pending")
         elif row.view.purged:
@@ -647,9 +758,9 @@ class JobTable(ScrollView, can_focus=True):
         style = base + row_style
         if is_cursor:
             style = style + self.get_component_rich_style("job-table--cursor")
-        created_short = self._short_created()
-        ago = fmt.ago(row.view.job.created_date, self.now(), short=created_short)
-        self._shown_ago[job_id] = ago
+        view = row.view
+        job_id = view.id
+        marked = not is_cursor and not row.pending and not view.purged
         line = Text(style=style, no_wrap=True, overflow="ellipsis")
         for i, (column, w) in enumerate(columns):
             if i:
@@ -659,35 +770,39 @@ class JobTable(ScrollView, can_focus=True):
             elif column.key == "failed":
                 cell = row.cells["failed"]
                 if cell.cell_len > w:
-                    cell = Text(fmt.failed_cell(row.view, self.threshold, with_count=False)[0])
+                    cell = Text(fmt.failed_cell(view, self.threshold, with_count=False)[0])
                 if row.flagged and not is_cursor:
-                    cell = cell.copy()
-                    cell.stylize(self.get_component_rich_style("job-table--flag", partial=True))
+                    cell = self._marked(cell, "job-table--flag")
+            elif column.key == "batches":
+                cell = row.cells["batches"]
+                if row.batches_flagged and not is_cursor:
+                    cell = self._marked(cell, "job-table--flag")
             elif column.key == "id" and w < len(job_id):
                 cell = Text(fmt.safe(job_id[:w]))
+            elif column.key == "kind" and w < row.cells["kind"].cell_len:
+                cell = Text(fmt.job_kind(view.job, short=True))
             elif column.key == "objop":
-                cell = Text(fmt.object_operation(row.view.job, width=w))
+                cell = Text(fmt.object_operation(view.job, width=w))
             elif column.key == "processed":
                 cell = row.cells["processed"]
                 if cell.cell_len > w:
-                    cell = Text(fmt.compact(row.view.job.number_records_processed))
+                    cell = Text(fmt.compact(view.job.number_records_processed))
             elif column.key == "state":
                 cell = row.cells["state"]
-                state = row.view.job.state
-                if (
-                    state in (JobState.FAILED, JobState.ABORTED)
-                    and not is_cursor
-                    and not row.pending
-                    and not row.view.purged
-                ):
-                    cell = cell.copy()
-                    cell.stylize(self.get_component_rich_style("job-table--bad", partial=True))
+                bad = row.invalid or view.job.state in (JobState.FAILED, JobState.ABORTED)
+                if marked and bad:
+                    cell = self._marked(cell, "job-table--bad")
             else:
                 cell = row.cells[column.key]
             line.append_text(_fit(cell, w, column.align))
         return (
             Strip(line.render(self.app.console)).apply_style(style).adjust_cell_length(width, style)
         )
+
+    def _marked(self, cell: Text, component: str) -> Text:
+        cell = cell.copy()
+        cell.stylize(self.get_component_rich_style(component, partial=True))
+        return cell
 
 
 def _fit(cell: Text, width: int, align: Align) -> Text:

@@ -13,15 +13,25 @@ from textual.strip import Strip
 
 
 class LinesView(ScrollView, can_focus=True):
-    """Scrollable lines of plain ``Text``; the first line can be a fixed header."""
+    """Scrollable lines of plain ``Text``; the first line can be a fixed header. ←/→ scroll
+    sideways, so a long line can be read to its end."""
+
+    DEFAULT_CSS = """
+    LinesView { scrollbar-size-vertical: 1; scrollbar-size-horizontal: 1; }
+    LinesView > .lines-view--header { text-style: bold; background: $panel; }
+    LinesView:ansi > .lines-view--header { text-style: bold underline; }
+    LinesView:focus > .lines-view--header { text-style: bold reverse; }
+    """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"lines-view--header"}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "scroll_up", "up", show=False),
         Binding("down,j", "scroll_down", "down", show=False),
+        Binding("left,h", "scroll_left", "left", show=False),
+        Binding("right,l", "scroll_right", "right", show=False),
         Binding("pageup", "page_up", "page up", show=False),
-        Binding("pagedown", "page_down", "page down", show=False),
+        Binding("pagedown,space", "page_down", "page down", show=False),
         Binding("home", "scroll_home", "first", show=False),
         Binding("end", "scroll_end", "last", show=False),
     ]
@@ -42,9 +52,15 @@ class LinesView(ScrollView, can_focus=True):
     def line_count(self) -> int:
         return len(self._lines)
 
-    def set_lines(self, lines: Sequence[Text]) -> None:
+    def set_lines(self, lines: Sequence[Text], *, width: int | None = None) -> None:
+        """Show ``lines``; ``width`` (the widest line's cells), when the caller knows it, spares
+        building every line to measure it (a lazy sequence stays lazy)."""
         self._lines = lines
-        self._width = max((line.cell_len for line in lines), default=0)
+        if width is None:
+            width = max((line.cell_len for line in lines), default=0)
+        if self.header is not None:
+            width = max(width, self.header.cell_len)
+        self._width = width
         self._resize()
         self.scroll_to(0, 0, animate=False, immediate=True)
         self.refresh()
@@ -61,6 +77,14 @@ class LinesView(ScrollView, can_focus=True):
 
     def action_page_down(self) -> None:
         self.scroll_to(y=self.scroll_y + self._page(), animate=False, immediate=True)
+
+    def action_scroll_left(self) -> None:
+        step = max(1, self.scrollable_content_region.width // 2)
+        self.scroll_to(x=max(0, self.scroll_x - step), animate=False, immediate=True)
+
+    def action_scroll_right(self) -> None:
+        step = max(1, self.scrollable_content_region.width // 2)
+        self.scroll_to(x=self.scroll_x + step, animate=False, immediate=True)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
