@@ -18,6 +18,7 @@ from bulktui.api.client import BulkClient
 from bulktui.api.enums import ConcurrencyMode, ContentType, JobState
 from bulktui.api.errors import BulkError
 from bulktui.api.ids import InvalidIdError, parse_job_id
+from bulktui.api.lifecycle import JobKind, has_counts, kind_of
 from bulktui.api.models import JobInfo
 from bulktui.cli.common import UsageError
 from bulktui.cli.connection import add_subcommand_connection_options, resolve_connection
@@ -238,7 +239,7 @@ def _summary(job: JobInfo) -> str:
 
 
 def _batch_progress(job: JobInfo) -> str:
-    if not job.has_counts:
+    if kind_of(job) is not JobKind.V1 or not has_counts(job):
         return ""
     return (
         f", batches: {job.number_batches_queued or 0} queued, "

@@ -29,6 +29,7 @@ from bulktui.api.errors import (
     TransportError,
 )
 from bulktui.api.ids import InvalidIdError, parse_job_id
+from bulktui.api.lifecycle import JobKind, has_counts, kind_of
 from bulktui.api.models import JobInfo
 from bulktui.core.faults import describe, is_missing_job
 from bulktui.core.ports import ActionClient
@@ -245,7 +246,12 @@ def _past(state: str) -> str:
 
 
 def _success_message(action: Action, job: JobInfo) -> str:
-    if action is Action.ABORT and job.has_counts and job.batches_pending == 0:
+    if (
+        action is Action.ABORT
+        and kind_of(job) is JobKind.V1
+        and has_counts(job)
+        and job.batches_pending == 0
+    ):
         done = (job.number_batches_completed or 0) + (job.number_batches_failed or 0)
         total = job.number_batches_total or 0
         if total and done == total:

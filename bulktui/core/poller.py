@@ -25,9 +25,9 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import TypeVar
 
-from bulktui.api.enums import JobState, JobType
 from bulktui.api.errors import BulkError
 from bulktui.api.ids import InvalidIdError
+from bulktui.api.lifecycle import JobKind, is_live, kind_of
 from bulktui.api.models import BatchInfo, Identity, JobInfo
 from bulktui.core.clock import Clock, Sleep, SystemClock, real_sleep, seconds_between
 from bulktui.core.faults import FaultKind, classify, describe, is_missing_job, problem_text
@@ -40,7 +40,6 @@ _T = TypeVar("_T")
 
 MIN_INTERVAL = 1.0
 MAX_INTERVAL = 3600.0
-_LIVE_STATES = (JobState.OPEN, JobState.UPLOAD_COMPLETE, JobState.IN_PROGRESS)
 
 
 class _Fatal(Exception):
@@ -702,11 +701,11 @@ def _is_bulk_error(error: BaseException) -> bool:
 
 def _has_batches(job: JobInfo) -> bool:
     """Only Bulk 1.0 ("Classic") jobs have a batch list; 2.0 jobs hide their batches."""
-    return job.job_type is None or job.job_type is JobType.CLASSIC
+    return kind_of(job) is JobKind.V1
 
 
 def _backfill_order(track: JobTrack) -> tuple[int, float]:
     job = track.job
-    live = 0 if job.state in _LIVE_STATES else 1
+    live = 0 if is_live(job) else 1
     created = job.created_date.timestamp() if job.created_date is not None else 0.0
     return (live, -created)

@@ -3,7 +3,7 @@
 Pure bookkeeping with no I/O, so the fetch policy can be tested cycle by cycle:
 
 - a job seen only as a list row (no counts) is fetched once;
-- a job that can still change (``JobInfo.can_change``) is fetched with a per-job back-off
+- a job that can still change (``lifecycle.liveness`` not ENDED) is fetched with a back-off
   that grows 1, 2, 4, 8 … cycles while nothing changes, up to a ceiling, and resets on change;
 - a job that has ended is never fetched again unless invalidated, or the list row shows that
   it changed on the server (a Closed job aborted by someone else, for example).
@@ -15,6 +15,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
+from bulktui.api.lifecycle import Liveness, liveness
 from bulktui.api.models import JOB_FIELDS, JobInfo
 from bulktui.core.clock import seconds_between
 from bulktui.core.snapshot import JobView
@@ -74,7 +75,8 @@ class JobTrack:
 
     @property
     def can_change(self) -> bool:
-        return self.job.can_change
+        # UNKNOWN (a list row without counts) counts too: one GET tells.
+        return liveness(self.job) is not Liveness.ENDED
 
     def note_row(self, row: JobInfo) -> None:
         """A listing showed this job. A changed state or stamp means: look again now."""
@@ -127,7 +129,7 @@ class JobTrack:
         processed = job.number_records_processed
         if processed is None:
             return
-        if not job.can_change:
+        if liveness(job) is Liveness.ENDED:
             # Finished: a rate would describe the past, and it would never update again.
             self.throughput = None
         elif self.last_obs is not None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bulktui.api.enums import JobState
+from bulktui.api.lifecycle import is_live
 from bulktui.core.actions import ActionRefused, ActionRunner, ActionSucceeded
 from bulktui.core.snapshot import LinkState
 
@@ -41,7 +42,7 @@ async def test_a_running_job_is_fetched_every_cycle_until_it_ends(org: Org) -> N
     poller = org.start_poller()
     await org.cycles(12)
     view = poller.snapshot.jobs[job.id]
-    assert view.job.state is JobState.CLOSED and not view.job.can_change
+    assert view.job.state is JobState.CLOSED and not is_live(view.job)
     assert view.job.number_records_processed == 200
     gets = org.requests(GET_JOB)
     await org.cycles(10)
