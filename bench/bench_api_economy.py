@@ -28,6 +28,7 @@ import httpx
 
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
+from bulktui.core.config import PollerConfig
 from bulktui.core.poller import Poller
 from bulktui.core.snapshot import Snapshot
 from bulktui.emulator import EmulatorServer, Engine, EngineConfig, ManualClock
@@ -98,7 +99,8 @@ async def launch(client: BulkClient, clock: ManualClock, jobs: int) -> tuple[flo
             marks["counts"] = time.perf_counter() - began
             done.set()
 
-    poller = Poller(client, clock=clock, interval=INTERVAL, on_snapshot=seen)
+    poller = Poller(client, PollerConfig(interval=INTERVAL), clock=clock)
+    poller.add_listener(seen)
     task = asyncio.create_task(poller.run())
     try:
         await asyncio.wait_for(done.wait(), 120)
@@ -129,7 +131,7 @@ async def run(jobs: int, running: int, cycles: int, stalled: bool) -> int:
             # job's counts (filled in rounds between cycles). Real time; the clock stands still.
             first_rows, all_counts = await launch(client, clock, jobs)
 
-            poller = Poller(client, clock=clock, interval=INTERVAL)
+            poller = Poller(client, PollerConfig(interval=INTERVAL), clock=clock)
             start = await stats(control)
 
             # Warm-up: the first cycles fetch every job's counts once (a budget per cycle).

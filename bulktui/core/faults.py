@@ -22,6 +22,7 @@ from bulktui.api.errors import (
     ResponseFormatError,
     TransportError,
 )
+from bulktui.api.ids import InvalidIdError
 from bulktui.core.text import one_line
 
 
@@ -30,6 +31,19 @@ class FaultKind(Enum):
     QUOTA = "quota"
     AUTH = "auth"
     OTHER = "other"  # a definite refusal of one request (4xx): not worth retrying as is
+
+
+class FatalFault(Exception):
+    """Carries a quota or authentication error out of a worker pool: the cycle stops."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def is_bulk_error(error: BaseException) -> bool:
+    """An error the API layer raises on purpose (as opposed to a bug)."""
+    return isinstance(error, BulkError | InvalidIdError)
 
 
 def classify(error: BaseException) -> FaultKind:

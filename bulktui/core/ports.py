@@ -24,6 +24,16 @@ class PollingClient(Protocol):
     @property
     def api_usage(self) -> ApiUsage | None: ...
 
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests sent so far, retries included."""
+        ...
+
+    def fastest_reply_since(self, mark: int) -> float | None:
+        """Seconds the quickest request sent after ``mark`` (an earlier ``requests_sent``)
+        took; None when none was answered since."""
+        ...
+
 
 class ActionClient(Protocol):
     async def get_job(self, job_id: str) -> JobInfo: ...

@@ -12,8 +12,10 @@ Pure bookkeeping with no I/O, so the fetch policy can be tested cycle by cycle:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 
 from bulktui.api.lifecycle import Liveness, liveness
 from bulktui.api.models import JOB_FIELDS, JobInfo
@@ -145,3 +147,74 @@ class JobTrack:
             throughput=self.throughput,
             detail_at=self.detail_at,
         )
+
+
+class JobBook:
+    """Every job the poller knows, and which of them changed since the last snapshot.
+
+    Views are rebuilt only for touched jobs, and an unchanged job keeps its ``JobView``
+    object, so the UI can diff snapshots by identity and an idle org publishes nothing.
+    """
+
+    def __init__(self) -> None:
+        self.tracks: dict[str, JobTrack] = {}
+        self._views: dict[str, JobView] = {}
+        self._touched: set[str] = set()
+        self.version = 0  # moves whenever a view changed
+        self._frozen: tuple[int, Mapping[str, JobView]] | None = None
+
+    def get(self, job_id: str) -> JobTrack | None:
+        return self.tracks.get(job_id)
+
+    def track(self, job_id: str) -> JobTrack:
+        track = self.tracks.get(job_id)
+        if track is None:
+            track = self.tracks[job_id] = JobTrack(job_id)
+            self._touched.add(job_id)
+        return track
+
+    def touch(self, job_id: str) -> None:
+        self._touched.add(job_id)
+
+    def apply_listing(self, rows: Iterable[JobInfo]) -> None:
+        """A complete listing: new and changed rows noted, vanished jobs marked purged."""
+        seen: set[str] = set()
+        for row in rows:
+            seen.add(row.id)
+            track = self.tracks.get(row.id)
+            if track is None:
+                track = self.tracks[row.id] = JobTrack(row.id)
+            old = track.row
+            # Only state and stamp move on a listed job; comparing them is cheaper than rows.
+            if (
+                old is None
+                or old.state != row.state
+                or old.system_modstamp != row.system_modstamp
+                or not track.listed
+                or track.purged
+            ):
+                track.note_row(row)
+                self._touched.add(row.id)
+        for job_id, track in self.tracks.items():
+            # Only a job seen in an earlier complete listing can be declared purged: a job
+            # just created by an action may not be listed yet.
+            if track.listed and not track.purged and job_id not in seen:
+                track.purged = True
+                track.throughput = None
+                self._touched.add(job_id)
+
+    def views(self) -> Mapping[str, JobView]:
+        """A read-only map of every view, rebuilt only when a view changed."""
+        for job_id in self._touched:
+            track = self.tracks.get(job_id)
+            # A track made only by select()/invalidate() has no data yet: nothing to show.
+            if track is None or (track.row is None and track.detail is None):
+                continue
+            view = track.make_view()
+            if view != self._views.get(job_id):
+                self._views[job_id] = view
+                self.version += 1
+        self._touched.clear()
+        if self._frozen is None or self._frozen[0] != self.version:
+            self._frozen = (self.version, MappingProxyType(dict(self._views)))
+        return self._frozen[1]

@@ -124,6 +124,9 @@ class FakeClient:
             display_name="Ada Lovelace",
         )
 
+    def fastest_reply_since(self, mark: int) -> float | None:
+        return None
+
     async def user_names(self, ids: Sequence[str]) -> dict[str, str]:
         self._hit("user_names")
         return {i: self.names[i] for i in ids if i in self.names}

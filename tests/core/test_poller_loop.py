@@ -11,6 +11,7 @@ import pytest
 from bulktui.api.enums import JobState
 from bulktui.api.errors import TransportError
 from bulktui.api.models import JobInfo
+from bulktui.core.config import PollerConfig
 from bulktui.core.poller import Poller
 from bulktui.core.snapshot import LinkState
 
@@ -49,7 +50,7 @@ async def loop() -> AsyncIterator[tuple[Poller, FakeClient, Gate]]:
     client = FakeClient([job(1), job(2, JobState.OPEN, queued=1)])
     clock = ManualClock()
     gate = Gate(clock)
-    poller = Poller(client, clock=clock, sleep=gate.sleep, select_delay=0)
+    poller = Poller(client, PollerConfig(select_delay=0), clock=clock, sleep=gate.sleep)
     task = asyncio.create_task(poller.run())
     yield poller, client, gate
     task.cancel()
@@ -121,7 +122,7 @@ async def test_selection_is_fetched_between_cycles(
 async def test_per_job_gets_are_bounded_and_cycles_never_overlap() -> None:
     client = SlowClient([job(n, JobState.OPEN, queued=1) for n in range(1, 21)])
     clock = ManualClock()
-    poller = Poller(client, clock=clock, concurrency=4)
+    poller = Poller(client, PollerConfig(concurrency=4), clock=clock)
     first = asyncio.create_task(poller.cycle())
     second = asyncio.create_task(poller.cycle())  # waits for the first
     await settle()
@@ -152,7 +153,7 @@ async def test_counts_are_filled_between_cycles_not_one_budget_per_interval() ->
     client = FakeClient([job(n) for n in range(1, 11)])
     clock = ManualClock()
     gate = Gate(clock)
-    poller = Poller(client, clock=clock, sleep=gate.sleep, backfill_per_cycle=3)
+    poller = Poller(client, PollerConfig(backfill_per_cycle=3), clock=clock, sleep=gate.sleep)
     task = asyncio.create_task(poller.run())
     try:
         await gate.parked()
@@ -169,7 +170,7 @@ async def test_a_failed_fill_round_waits_for_the_next_clean_cycle() -> None:
     client.fail_get[job_id(5)] = TransportError("reset")
     clock = ManualClock()
     gate = Gate(clock)
-    poller = Poller(client, clock=clock, sleep=gate.sleep, backfill_per_cycle=3)
+    poller = Poller(client, PollerConfig(backfill_per_cycle=3), clock=clock, sleep=gate.sleep)
     task = asyncio.create_task(poller.run())
     try:
         await gate.parked()

@@ -13,6 +13,7 @@ from bulktui.api.errors import (
     ReauthenticationError,
     TransportError,
 )
+from bulktui.core.config import PollerConfig
 from bulktui.core.poller import Poller
 from bulktui.core.snapshot import LinkState, Snapshot
 
@@ -22,7 +23,8 @@ from .fakes import ME, FakeClient, ManualClock, job, job_id
 def make(client: FakeClient, **kw: object) -> tuple[Poller, ManualClock, list[Snapshot]]:
     clock = ManualClock()
     published: list[Snapshot] = []
-    poller = Poller(client, clock=clock, on_snapshot=published.append, **kw)  # type: ignore[arg-type]
+    poller = Poller(client, PollerConfig(**kw), clock=clock)  # type: ignore[arg-type]
+    poller.add_listener(published.append)
     return poller, clock, published
 
 
@@ -301,7 +303,7 @@ async def test_run_loop_with_fake_sleep() -> None:
             cycles.set()
             await asyncio.Event().wait()  # park until cancelled
 
-    poller = Poller(client, clock=clock, sleep=sleep, select_delay=0)
+    poller = Poller(client, PollerConfig(select_delay=0), clock=clock, sleep=sleep)
     task = asyncio.create_task(poller.run())
     await asyncio.wait_for(cycles.wait(), 5)
     task.cancel()
