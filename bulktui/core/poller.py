@@ -165,6 +165,13 @@ class Poller:
         track.level = 0
         track.unreadable = None
 
+    def known_job(self, job_id: str) -> JobInfo | None:
+        """The fullest JobInfo known for this id (its kind tells an action where to go)."""
+        track = self._book.get(job_id)
+        if track is None or (track.row is None and track.detail is None):
+            return None
+        return track.job
+
     def observe(self, job: JobInfo) -> None:
         """Take a JobInfo an action returned (close/abort/create) and publish it at once."""
         track = self._book.track(job.id)

@@ -217,10 +217,13 @@ async def test_actions_against_the_emulator(org: Org) -> None:
 
     again = await runner.abort(running.id)
     assert isinstance(again, ActionRefused)
-    assert again.reason == f"Job {running.id} had already aborted; nothing was aborted."
+    assert again.reason == (
+        f"Job {running.id} had already changed, so nothing was aborted: "
+        "Only an Open or Closed job can be aborted; this one is Aborted."
+    )
 
     closed = await runner.close(finished.id)
-    assert isinstance(closed, ActionRefused) and "already closed" in closed.reason
+    assert isinstance(closed, ActionRefused) and "this one is Closed" in closed.reason
 
     late = await runner.abort(finished.id)  # 1.0 allows it; say nothing was stopped
     assert isinstance(late, ActionSucceeded) and "nothing was stopped" in late.message
