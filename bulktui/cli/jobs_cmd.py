@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from bulktui.api.client import BulkClient
 from bulktui.api.enums import ContentType, JobState
-from bulktui.api.errors import BulkError
+from bulktui.api.errors import BulkError, JobNotFoundError
 from bulktui.api.ids import InvalidIdError, parse_job_id
 from bulktui.api.lifecycle import JobAction, JobKind, action_label, has_counts, kind_of
 from bulktui.api.models import JobInfo
@@ -43,6 +43,7 @@ from bulktui.core.jobspec import validate_new_job
 from bulktui.core.text import one_line
 
 T = TypeVar("T")
+_KIND_CHOICES = {"v1": JobKind.V1, "v2": JobKind.V2_INGEST, "v2query": JobKind.V2_QUERY}
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
@@ -60,6 +61,13 @@ def register(sub: Any) -> None:
         help="only jobs in this state (repeatable): " + ", ".join(s.value for s in JobState),
     )
     jobs.add_argument("--object", metavar="NAME", help="only jobs on this object")
+    jobs.add_argument(
+        "--type",
+        action="append",
+        choices=list(_KIND_CHOICES),
+        help="only jobs of this kind (repeatable): v1 (Bulk API 1.0), v2 (2.0 ingest), "
+        "v2query (2.0 query)",
+    )
     add_subcommand_connection_options(jobs)
     jobs.set_defaults(handler=run_jobs)
 
@@ -109,6 +117,7 @@ def register(sub: Any) -> None:
 
 def run_jobs(args: argparse.Namespace) -> int:
     states = _parse_states(args.state or [])
+    kinds = {_KIND_CHOICES[t] for t in args.type or []}
     wanted_object = (args.object or "").strip().lower()
 
     async def work(client: BulkClient) -> tuple[list[JobInfo], dict[str, str]]:
@@ -117,6 +126,7 @@ def run_jobs(args: argparse.Namespace) -> int:
             j
             for j in jobs
             if (not states or j.state in states)
+            and (not kinds or kind_of(j) in kinds)
             and (not wanted_object or (j.object or "").lower() == wanted_object)
         ]
         jobs.sort(key=lambda j: j.created_date or _OLDEST, reverse=True)
@@ -137,7 +147,7 @@ def run_jobs(args: argparse.Namespace) -> int:
             cell(j.object),
             cell(j.operation),
             cell(j.state),
-            cell(j.job_type),
+            kind_of(j).value,  # the Setup page's words: V1, V2, V2 query
             cell(names.get(j.created_by_id or "", j.created_by_id)),
             cell(j.created_date),
         ]
@@ -175,8 +185,12 @@ def run_show(args: argparse.Namespace) -> int:
     job_id = _job_id(args.job_id)
 
     async def work(client: BulkClient) -> tuple[JobInfo, tuple[Any, ...], dict[str, str]]:
-        job = await client.get_job(job_id)
-        batches = await client.list_batches(job_id) if args.batches else ()
+        try:
+            job = await client.find_job(job_id)  # whichever kind: 1.0, 2.0 ingest, 2.0 query
+        except JobNotFoundError:
+            raise _NoSuchJob(job_id) from None
+        v1 = kind_of(job) is JobKind.V1
+        batches = await client.list_batches(job_id) if args.batches and v1 else ()
         names = {} if args.json else await _names(client, {job.created_by_id})
         return job, batches, names
 
@@ -188,9 +202,16 @@ def run_show(args: argparse.Namespace) -> int:
         emit_json(out)
         return 0
     emit(job_details(job, names))
-    if args.batches:
+    if args.batches and kind_of(job) is JobKind.V1:
         emit("\n" + batch_table(batches))
+    elif args.batches:
+        print("bulktui: a Bulk API 2.0 job has no batches to list", file=sys.stderr)
     return 0
+
+
+class _NoSuchJob(BulkError):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id}: no such job in this org")
 
 
 # --------------------------------------------------------------------------- close / abort

@@ -17,6 +17,7 @@ from bulktui.api.errors import (
     ApiError,
     BulkError,
     InvalidSessionError,
+    JobNotFoundError,
     QuotaExceededError,
     ReauthenticationError,
     ResponseFormatError,
@@ -62,6 +63,8 @@ def classify(error: BaseException) -> FaultKind:
 
 def is_missing_job(error: BaseException) -> bool:
     """The job id is unknown to the server: 1.0 InvalidJob, 2.0/REST NOT_FOUND."""
+    if isinstance(error, JobNotFoundError):
+        return True
     return isinstance(error, ApiError) and (
         error.is_code("InvalidJob", "NOT_FOUND") or error.status == 404
     )

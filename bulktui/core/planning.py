@@ -30,11 +30,7 @@ def plan(
 
 def never_read(tracks: Iterable[JobTrack], *, selected: str | None) -> list[JobTrack]:
     """Jobs never read in full that a GET could fill, in back-fill order."""
-    unknown = [
-        t
-        for t in tracks
-        if not t.has_detail and not t.purged and t.unreadable is None and t.id != selected
-    ]
+    unknown = [t for t in tracks if not t.has_detail and t.readable and t.id != selected]
     unknown.sort(key=backfill_order)
     return unknown
 

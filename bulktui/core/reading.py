@@ -79,8 +79,10 @@ class JobReader:
         """GET one job; False if that failed. Raises FatalFault on quota/auth errors."""
         track = self._book.track(job_id)
         tally.attempted += 1
+        # The kind from the list row (jobType) picks the endpoint; None lets the client find it.
+        kind = kind_of(track.job) if track.row is not None or track.detail is not None else None
         try:
-            job = await self._client.get_job(job_id)
+            job = await self._client.get_job(job_id, kind)
         except asyncio.CancelledError:
             raise
         except Exception as error:
@@ -95,7 +97,7 @@ class JobReader:
     ) -> None:
         """The selected job's JobInfo and batch list while it can change; once when ended."""
         track = self._book.track(job_id)
-        if track.purged or track.unreadable is not None:
+        if not track.readable:
             return
         moving = force or track.invalidated or not track.has_detail or track.can_change
         if moving and not await self.read(job_id, tally, cycle=cycle, ceiling=ceiling):
@@ -120,9 +122,9 @@ class JobReader:
         if kind in (FaultKind.QUOTA, FaultKind.AUTH):
             raise FatalFault(error) from error
         if is_missing_job(error):
-            track.purged = True  # gone from the server: the list will agree shortly
-            track.throughput = None
-        elif kind is FaultKind.OTHER:
+            self._book.missing(track)
+            return
+        if kind is FaultKind.OTHER:
             if not is_bulk_error(error):
                 log.exception("unexpected error fetching job %s", track.id)
                 tally.fail(error)

@@ -55,7 +55,9 @@ class JobTrack:
     detail: JobInfo | None = None  # the latest GET (or an action's answer)
     detail_at: datetime | None = None  # when ``detail`` last changed
     listed: bool = False  # seen in a complete listing at least once
-    purged: bool = False  # was listed, then vanished: Salesforce purged it
+    unlisted: bool = False  # was listed, missing from the last listing: a GET will tell
+    purged: bool = False  # gone from the listings and no endpoint knows it
+    unknown_to_endpoint: bool = False  # its GET said "no such job" while a listing shows it
     unreadable: str | None = None  # a GET was refused for good (permission); why
     invalidated: bool = False  # fetch at the next opportunity: it changed, or a user asked
     level: int = 0  # back-off exponent: the next gap is 2**level cycles
@@ -72,6 +74,11 @@ class JobTrack:
         return self.merged
 
     @property
+    def readable(self) -> bool:
+        """Whether a GET can tell anything: not purged, not refused, known to its endpoint."""
+        return not self.purged and self.unreadable is None and not self.unknown_to_endpoint
+
+    @property
     def has_detail(self) -> bool:
         return self.detail is not None
 
@@ -86,7 +93,9 @@ class JobTrack:
         self.row = row
         self.merged = None
         self.listed = True
+        self.unlisted = False
         self.purged = False
+        self.unknown_to_endpoint = False
         if old is not None and (
             old.state != row.state or old.system_modstamp != row.system_modstamp
         ):
@@ -95,7 +104,7 @@ class JobTrack:
 
     def wants_fetch(self, cycle: int, *, force: bool) -> bool:
         """Whether a GET is worth its API call this cycle (the selected job aside)."""
-        if self.purged or self.unreadable is not None:
+        if not self.readable:
             return False
         if self.invalidated or not self.has_detail:
             return True
@@ -196,12 +205,24 @@ class JobBook:
                 track.note_row(row)
                 self._touched.add(row.id)
         for job_id, track in self.tracks.items():
-            # Only a job seen in an earlier complete listing can be declared purged: a job
-            # just created by an action may not be listed yet.
-            if track.listed and not track.purged and job_id not in seen:
-                track.purged = True
-                track.throughput = None
+            # Only a job seen in an earlier complete listing can be gone: a job just created
+            # by an action may not be listed yet. Gone from the listing is not yet purged:
+            # one GET confirms that no endpoint knows it (JobReader).
+            if track.listed and not track.unlisted and not track.purged and job_id not in seen:
+                track.unlisted = True
+                track.invalidated = True
                 self._touched.add(job_id)
+
+    def missing(self, track: JobTrack) -> None:
+        """Its GET said no endpoint knows this job. Purged only if the listings agree;
+        otherwise it is not read again until its list row changes (no purge/un-purge loop)."""
+        if track.unlisted or not track.listed:
+            track.purged = True
+            track.throughput = None
+        else:
+            track.unknown_to_endpoint = True
+        track.invalidated = False
+        self._touched.add(track.id)
 
     def views(self) -> Mapping[str, JobView]:
         """A read-only map of every view, rebuilt only when a view changed."""

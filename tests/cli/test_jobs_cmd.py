@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import sys
@@ -9,6 +10,8 @@ import sys
 import pytest
 from cli_fakes import BATCH, CONNECT, JOB_A, JOB_B, SESSION, URL, USER, FakeOrg, Terminal, install
 
+from bulktui.api.enums import JobState, JobType
+from bulktui.api.ids import JOB_PREFIX, make_id
 from bulktui.cli import main
 
 
@@ -304,3 +307,23 @@ def test_create_validates_like_the_dialog_before_sending(
     err = capsys.readouterr().err
     assert err.startswith(f"bulktui: {message}") and err.endswith("; nothing was sent\n")
     assert org.requests == []
+
+
+def test_jobs_shows_the_kind_and_filters_by_type(
+    org: FakeOrg, capsys: pytest.CaptureFixture[str]
+) -> None:
+    v2 = make_id(JOB_PREFIX, "8Z", 77)
+    org.jobs[v2] = dataclasses.replace(
+        org.jobs[JOB_A], id=v2, job_type=JobType.V2_INGEST, state=JobState.IN_PROGRESS
+    )
+    assert main(["jobs", *CONNECT]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    kinds = {line.split()[0]: line[lines[0].index("TYPE") :].split()[0] for line in lines[1:]}
+    assert kinds == {JOB_A: "V1", JOB_B: "V1", v2: "V2"}
+    assert main(["jobs", "--json", "--type", "v2", *CONNECT]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == [v2]
+    assert main(["jobs", "--json", "--type", "v1", "--type", "v2query", *CONNECT]) == 0
+    assert {r["id"] for r in json.loads(capsys.readouterr().out)} == {JOB_A, JOB_B}
+    with pytest.raises(SystemExit) as refused:
+        main(["jobs", "--type", "v3", *CONNECT])
+    assert refused.value.code == 2

@@ -10,6 +10,7 @@ import pytest
 
 from bulktui.api.enums import JobState
 from bulktui.api.errors import TransportError
+from bulktui.api.lifecycle import JobKind
 from bulktui.api.models import JobInfo
 from bulktui.core.config import PollerConfig
 from bulktui.core.poller import Poller
@@ -139,12 +140,12 @@ class SlowClient(FakeClient):
         self.in_flight = 0
         self.peak = 0
 
-    async def get_job(self, job_id: str) -> JobInfo:
+    async def get_job(self, job_id: str, kind: JobKind | None = None) -> JobInfo:
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
         try:
             await self.release.wait()
-            return await super().get_job(job_id)
+            return await super().get_job(job_id, kind)
         finally:
             self.in_flight -= 1
 

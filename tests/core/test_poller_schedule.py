@@ -13,6 +13,7 @@ from bulktui.api.errors import (
     ReauthenticationError,
     TransportError,
 )
+from bulktui.api.lifecycle import JobKind
 from bulktui.core.config import PollerConfig
 from bulktui.core.poller import Poller
 from bulktui.core.snapshot import LinkState, Snapshot
@@ -123,7 +124,7 @@ async def test_v2_jobs_get_no_batch_list() -> None:
     assert client.calls["list_batches"] == 0
 
 
-async def test_vanished_job_is_purged_not_an_error_and_never_fetched() -> None:
+async def test_vanished_job_is_purged_after_one_confirming_get_not_an_error() -> None:
     client = FakeClient([job(1), job(2, JobState.OPEN, queued=1)])
     poller, clock, _ = make(client)
     await step(poller, clock)
@@ -133,7 +134,45 @@ async def test_vanished_job_is_purged_not_an_error_and_never_fetched() -> None:
     snap = poller.snapshot
     assert snap.jobs[job_id(1)].purged and snap.jobs[job_id(2)].purged
     assert snap.link is LinkState.LIVE and snap.problem is None
-    assert client.gets[job_id(2)] == 1
+    assert client.gets[job_id(1)] == client.gets[job_id(2)] == 2  # read, then confirmed gone
+
+
+async def test_a_listed_job_its_endpoint_does_not_know_is_never_called_purged() -> None:
+    # The "InvalidJob -> purged -> un-purged" loop: a listing shows the job, its GET says no.
+    client = FakeClient([job(1, JobState.IN_PROGRESS, job_type=JobType.V2_INGEST)])
+    client.unknown_to_get.add(job_id(1))
+    poller, clock, published = make(client)
+    await step(poller, clock, 10)
+    assert not any(s.jobs[job_id(1)].purged for s in published if job_id(1) in s.jobs)
+    assert client.gets[job_id(1)] == 1  # asked once, not every cycle
+    client.update(1, state=JobState.JOB_COMPLETE, system_modstamp=clock.now())
+    client.unknown_to_get.clear()
+    await step(poller, clock)
+    assert client.gets[job_id(1)] == 2  # its row changed: worth one more GET
+    assert poller.snapshot.jobs[job_id(1)].job.state is JobState.JOB_COMPLETE
+
+
+async def test_each_job_is_read_at_the_endpoint_of_its_kind_and_2_0_only_while_live() -> None:
+    client = FakeClient(
+        [
+            job(1, JobState.IN_PROGRESS, job_type=JobType.V2_INGEST, processed=10),
+            job(2, JobState.JOB_COMPLETE, job_type=JobType.V2_QUERY),
+            job(3, JobState.OPEN, queued=1),
+        ]
+    )
+    poller, clock, _ = make(client)
+    for n in range(5):
+        client.update(1, number_records_processed=100 * (n + 2))
+        await step(poller, clock)
+    assert client.kinds == {
+        job_id(1): JobKind.V2_INGEST,
+        job_id(2): JobKind.V2_QUERY,
+        job_id(3): JobKind.V1,
+    }
+    assert client.gets[job_id(1)] == 5 and client.gets[job_id(2)] == 1
+    client.update(1, state=JobState.JOB_COMPLETE, system_modstamp=clock.now())
+    await step(poller, clock, 5)
+    assert client.gets[job_id(1)] == 6  # ended: read once more for its final counts, then never
 
 
 async def test_user_names_resolved_once_and_whoami_once() -> None:
