@@ -51,7 +51,9 @@ class LinkHealth:
     def failing(self) -> bool:
         return self.fault_delay is not None
 
-    def succeeded(self, tally: Tally, start: datetime, fastest: float | None) -> None:
+    def succeeded(
+        self, tally: Tally, start: datetime, fastest: float | None, interval: float
+    ) -> None:
         # The data is at least as fresh as the cycle's start; on a slow link the job list is
         # seconds older than the cycle's end, and the header's age must not flatter it.
         self.fetched_at = start
@@ -69,6 +71,12 @@ class LinkHealth:
             self.problem = (
                 f"Salesforce is answering slowly: the quickest request took {fastest:.0f} s "
                 f"and this refresh {took:.0f} s."
+            )
+        elif (took := seconds_between(start, self._clock.now())) > _late_after(interval):
+            self.state = LinkState.DEGRADED
+            self.problem = (
+                f"Refreshes are running late: the last one took {took:.0f} s "
+                f"for a {interval:.0f} s interval; the data may lag behind."
             )
         else:
             self.state = LinkState.LIVE
@@ -101,12 +109,41 @@ class LinkHealth:
             return None
         return seconds_between(self.fetched_at, self._clock.now())
 
-    def effective(self, paused: bool) -> LinkState:
+    def overdue(self, running_since: datetime | None, interval: float) -> float | None:
+        """Seconds the cycle running now has taken, when that is late; else None."""
+        if running_since is None:
+            return None
+        running = seconds_between(running_since, self._clock.now())
+        return running if running > _late_after(interval) else None
+
+    def current_problem(self, running_since: datetime | None, interval: float) -> str | None:
+        running = self.overdue(running_since, interval)
+        if running is not None and self.state is not LinkState.STALE:
+            return (
+                f"The refresh running now has taken {running:.0f} s "
+                f"(the interval is {interval:.0f} s); the data may lag behind."
+            )
+        return self.problem
+
+    def effective(
+        self, paused: bool, running_since: datetime | None = None, interval: float = 0.0
+    ) -> LinkState:
         if paused:
             return LinkState.PAUSED
-        if self.state is LinkState.DEGRADED:
-            # A slow retry (quota probe) can leave "degraded" up for minutes: age decides too.
-            age = self.age()
+        age = self.age()
+        if self.overdue(running_since, interval) is not None and self.state is LinkState.LIVE:
+            # A hung exchange must not leave "live" up: degraded, then stale with age.
             if age is not None and age >= self._config.stale_after_seconds:
                 return LinkState.STALE
+            return LinkState.DEGRADED
+        # A slow retry (quota probe) can leave "degraded" up for minutes: age decides too.
+        stale_by_age = age is not None and age >= self._config.stale_after_seconds
+        if self.state is LinkState.DEGRADED and stale_by_age:
+            return LinkState.STALE
         return self.state
+
+
+def _late_after(interval: float) -> float:
+    """A cycle is late once it has taken two intervals (and at least 10 s: a 1 s interval
+    on a distant org is not a fault)."""
+    return max(2 * interval, 10.0)

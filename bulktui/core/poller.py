@@ -31,7 +31,7 @@ from bulktui.core.planning import never_read, plan
 from bulktui.core.ports import PollingClient
 from bulktui.core.publishing import Listener, Publisher
 from bulktui.core.reading import JobReader
-from bulktui.core.snapshot import PollStatus, Snapshot
+from bulktui.core.snapshot import LinkState, PollStatus, Snapshot
 from bulktui.core.tracking import JobBook
 from bulktui.core.users import UserDirectory
 
@@ -70,6 +70,7 @@ class Poller:
         self._backlog_ok = True  # False after a failed round, until a clean cycle
         self._last_start: datetime | None = None
         self._last_end: datetime | None = None
+        self._running_since: datetime | None = None  # the cycle in progress began then
         self._requests_base = client.requests_sent
 
         self._paused = False
@@ -109,9 +110,9 @@ class Poller:
     @property
     def status(self) -> PollStatus:
         return PollStatus(
-            link=self._link.effective(self._paused),
+            link=self._link_state(),
             fetched_at=self._link.fetched_at,
-            problem=self._link.problem,
+            problem=self._problem(),
             api_usage=self._client.api_usage,
             cycle=self._cycle_no,
             requests=self._requests(),
@@ -280,7 +281,7 @@ class Poller:
 
     async def _cycle(self, force: bool) -> None:
         self._cycle_no += 1
-        start = self._clock.now()
+        start = self._running_since = self._clock.now()
         mark = self._client.requests_sent
         tally = Tally()
         try:
@@ -310,8 +311,11 @@ class Poller:
             self._link.failed(error, self._interval, self._cycle_no)
         else:
             self._backlog_ok = not tally.failed
-            self._link.succeeded(tally, start, self._client.fastest_reply_since(mark))
+            self._link.succeeded(
+                tally, start, self._client.fastest_reply_since(mark), self._interval
+            )
         finally:
+            self._running_since = None
             self._last_start = start
             self._last_end = self._clock.now()
             self._publish()
@@ -338,6 +342,12 @@ class Poller:
 
     # ------------------------------------------------------------------------------ snapshots
 
+    def _link_state(self) -> LinkState:
+        return self._link.effective(self._paused, self._running_since, self._interval)
+
+    def _problem(self) -> str | None:
+        return self._link.current_problem(self._running_since, self._interval)
+
     def _ceiling(self) -> int:
         by_time = int(self._config.job_backoff_seconds // self._interval)
         return max(1, min(self._config.job_backoff_cycles, by_time))
@@ -349,11 +359,11 @@ class Poller:
         selected = self._selected
         return Snapshot(
             jobs=self._book.views(),
-            link=self._link.effective(self._paused),
+            link=self._link_state(),
             fetched_at=self._link.fetched_at,
             selected_job_id=selected,
             batches=self._reader.batches(selected),
-            problem=None if self._paused else self._link.problem,
+            problem=None if self._paused else self._problem(),
             api_usage=self._client.api_usage,
             identity=self._users.identity,
             user_names=self._users.names,

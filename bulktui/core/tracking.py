@@ -127,6 +127,7 @@ class JobTrack:
         self.detail = job
         self.merged = None
         self.invalidated = False
+        rate = self.throughput
         self._observe_throughput(job, now)
         if changed:
             self.detail_at = now
@@ -134,7 +135,9 @@ class JobTrack:
         else:
             self.level += 1
         self.due_cycle = cycle + min(2**self.level, ceiling)
-        return changed
+        # An unchanged answer still changes the view when it stops the rate: a job that
+        # stopped moving shows 0/s at the next read, never its last rate frozen.
+        return changed or rate != self.throughput
 
     def _observe_throughput(self, job: JobInfo, now: datetime) -> None:
         processed = job.number_records_processed
@@ -149,12 +152,18 @@ class JobTrack:
                 self.throughput = max(0.0, (processed - self.last_obs[1]) / elapsed)
         self.last_obs = (now, processed)
 
+    @property
+    def loading(self) -> bool:
+        """No full detail yet, and the list row does not show the job ended (a GET is due)."""
+        return self.detail is None and self.readable and liveness(self.job) is not Liveness.ENDED
+
     def make_view(self) -> JobView:
         return JobView(
             job=self.job,
             purged=self.purged,
             throughput=self.throughput,
             detail_at=self.detail_at,
+            loading=self.loading,
         )
 
 

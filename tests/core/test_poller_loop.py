@@ -184,3 +184,28 @@ async def test_a_failed_fill_round_waits_for_the_next_clean_cycle() -> None:
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_hung_cycle_makes_the_link_degraded_then_stale_in_words() -> None:
+    client = SlowClient([job(1, JobState.OPEN, queued=1)])
+    clock = ManualClock()
+    poller = Poller(client, PollerConfig(), clock=clock)
+    client.release.set()
+    await poller.cycle()
+    client.release.clear()
+    poller.invalidate(job_id(1))
+    task = asyncio.create_task(poller.cycle())
+    await settle()
+    assert client.in_flight == 1 and poller.status.link is LinkState.LIVE
+    clock.advance(11)  # two intervals and then some: late
+    status = poller.status
+    assert status.link is LinkState.DEGRADED
+    assert status.problem is not None and "running now has taken 11 s" in status.problem
+    clock.advance(60)
+    assert poller.status.link is LinkState.STALE
+    client.release.set()
+    await task
+    assert poller.status.link is LinkState.STALE  # its data is as old as its start: 71 s
+    assert "running late" in (poller.status.problem or "")
+    await poller.cycle()
+    assert poller.status.link is LinkState.LIVE and poller.status.problem is None

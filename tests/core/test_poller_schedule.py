@@ -201,7 +201,9 @@ async def test_nothing_published_when_nothing_changed() -> None:
     )  # type: ignore[operator]
     client.update(2, number_records_processed=7)
     await step(poller, clock, 12)
-    assert len(published) == count + 1
+    assert len(published) == count + 2  # the change, then its rate back to 0/s
+    assert (published[-2].jobs[job_id(2)].throughput or 0) > 0
+    assert published[-1].jobs[job_id(2)].throughput == 0.0
     # Unchanged jobs keep their view objects, so the UI can diff cheaply by identity.
     assert published[-1].jobs[job_id(1)] is published[-2].jobs[job_id(1)]
 
@@ -349,3 +351,45 @@ async def test_run_loop_with_fake_sleep() -> None:
     await asyncio.gather(task, return_exceptions=True)
     assert slept[:4] == [5.0, 5.0, 5.0, 5.0]
     assert client.calls["list_jobs"] == 5
+
+
+async def test_a_rate_is_not_frozen_once_a_job_stops_moving() -> None:
+    client = FakeClient([job(1, JobState.OPEN, queued=1, processed=0)])
+    poller, clock, published = make(client)
+    await step(poller, clock)
+    for n in range(1, 4):
+        client.update(1, number_records_processed=135 * n)
+        await step(poller, clock)
+    assert poller.snapshot.jobs[job_id(1)].throughput == 27.0
+    seen = len(published)
+    await step(poller, clock, 2)  # it stopped: within two cycles the rate says so
+    assert poller.snapshot.jobs[job_id(1)].throughput == 0.0
+    assert len(published) > seen  # and the console hears it
+    client.update(1, state=JobState.CLOSED, number_batches_queued=0, system_modstamp=clock.now())
+    await step(poller, clock, 2)
+    assert poller.snapshot.jobs[job_id(1)].throughput is None  # ended: no rate at all
+
+
+async def test_loading_until_the_detail_arrives_unless_the_row_shows_it_ended() -> None:
+    rows = [
+        job(1, JobState.OPEN, queued=1),
+        job(2, JobState.CLOSED),
+        job(3, JobState.JOB_COMPLETE, job_type=JobType.V2_INGEST),
+        job(4, JobState.FAILED),
+    ]
+    client = FakeClient(rows)
+    client.fail_with = None
+    poller, clock, published = make(client, backfill_per_cycle=1)
+    client.fail_get = {job_id(n): TransportError("reset") for n in (1, 2, 3, 4)}
+    await step(poller, clock)
+    first = published[0].jobs  # the listing, before any GET
+    assert {n: first[job_id(n)].loading for n in (1, 2, 3, 4)} == {
+        1: True,  # live by its row, no counts yet
+        2: True,  # a Closed 1.0 row cannot say whether batches still run
+        3: False,  # a finished 2.0 job: ended by its row
+        4: False,
+    }
+    assert first[job_id(3)].kind is JobKind.V2_INGEST and first[job_id(1)].kind is JobKind.V1
+    client.fail_get = {}
+    await step(poller, clock, 4)
+    assert not any(v.loading for v in poller.snapshot.jobs.values())
