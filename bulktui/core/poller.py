@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from bulktui.api.models import JobInfo
@@ -27,12 +27,12 @@ from bulktui.core.clock import Clock, Sleep, SystemClock, real_sleep, seconds_be
 from bulktui.core.config import PollerConfig, clamp_interval
 from bulktui.core.faults import FatalFault, FaultKind, classify, describe, is_bulk_error
 from bulktui.core.link import LinkHealth, Tally
-from bulktui.core.planning import never_read, plan
+from bulktui.core.planning import backfill_candidates, granted, plan
 from bulktui.core.ports import PollingClient
 from bulktui.core.publishing import Listener, Publisher
 from bulktui.core.reading import JobReader
-from bulktui.core.snapshot import LinkState, PollStatus, Snapshot
-from bulktui.core.tracking import JobBook
+from bulktui.core.snapshot import LinkState, PollStatus, Snapshot, Source
+from bulktui.core.tracking import JobBook, JobTrack
 from bulktui.core.users import UserDirectory
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,9 @@ class Poller:
         self._last_start: datetime | None = None
         self._last_end: datetime | None = None
         self._running_since: datetime | None = None  # the cycle in progress began then
+        self._visible: frozenset[str] | None = None  # None: the UI has not said; all rows
+        self._source: Source = "live"
+        self._source_as_of: datetime | None = None
         self._requests_base = client.requests_sent
 
         self._paused = False
@@ -117,6 +120,8 @@ class Poller:
             cycle=self._cycle_no,
             requests=self._requests(),
             next_cycle_at=None if self._paused else self.next_cycle_at(),
+            source=self._source,
+            source_as_of=self._source_as_of,
         )
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
@@ -165,6 +170,28 @@ class Poller:
         track.invalidated = True
         track.level = 0
         track.unreadable = None
+
+    def preload(self, jobs: Iterable[JobInfo], as_of: datetime) -> None:
+        """Seed what a journal knew, before the first cycle. An ended job preloaded with its
+        counts is never read again; a live one is read as usual. The snapshot published now
+        says its source is the journal, as of ``as_of``, until the first listing arrives."""
+        for job in jobs:
+            self._book.preload(job, as_of)
+        if self._cycle_no == 0:
+            self._source, self._source_as_of = "journal", as_of
+        self._publish()
+
+    def set_visible(self, job_ids: Iterable[str]) -> None:
+        """The rows the user can see now: only these (and the selected job) are read just for
+        their counts. Live jobs are read wherever they are."""
+        visible = frozenset(job_ids)
+        if visible == self._visible:
+            return
+        self._visible = visible
+        if self._backfill_candidates():
+            self._backlog = 1  # worth a round between cycles
+            self._backlog_ok = True
+            self._wake.set()
 
     def known_job(self, job_id: str) -> JobInfo | None:
         """The fullest JobInfo known for this id (its kind tells an action where to go)."""
@@ -231,12 +258,14 @@ class Poller:
         async with self._lock:
             if self._paused:
                 return
-            unknown = never_read(self._book.tracks.values(), selected=self._selected)
+            unknown = self._backfill_candidates()
+            ids = granted(
+                [t.id for t in unknown[: self._config.backfill_per_cycle]], self._allow_backfill
+            )
             tally = Tally()
             try:
-                await self._read_many(
-                    [t.id for t in unknown[: self._config.backfill_per_cycle]], tally
-                )
+                await self._read_many(ids, tally)
+                self._spent("backfill", len(ids))
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the next cycle reports and backs off
@@ -244,7 +273,9 @@ class Poller:
                 self._backlog_ok = False
             if tally.failed:
                 self._backlog_ok = False
-            self._backlog = len(never_read(self._book.tracks.values(), selected=self._selected))
+            left = len(self._backfill_candidates())
+            # Nothing granted: the budget says wait; the next cycle asks again.
+            self._backlog = left if ids else 0
             self._publish()
 
     async def fetch_selection(self) -> None:
@@ -285,22 +316,36 @@ class Poller:
         mark = self._client.requests_sent
         tally = Tally()
         try:
-            await self._users.load_identity(self._client)
-            rows = await self._client.list_jobs()
-            self._book.apply_listing(rows)
-            self._publish()  # the table fills before any per-job GET
-            await self._users.resolve(self._client, self._users.wanted(rows))
+            if self._users.identity is None and self._allow("names", 1):
+                await self._users.load_identity(self._client)
+                self._spent("names", 1)
+            if self._allow("list", 1):
+                before = self._client.requests_sent
+                rows = await self._client.list_jobs()
+                self._spent("list", self._client.requests_sent - before)
+                self._book.apply_listing(rows)
+                self._source, self._source_as_of = "live", None
+                self._publish()  # the table fills before any per-job GET
+                wanted = self._users.wanted(rows)
+                if wanted and self._allow("names", 1):
+                    await self._users.resolve(self._client, wanted)
+                    self._spent("names", 1)
             if self._selected is not None:
-                await self._read_selected(force, tally)
+                await self._read_selected(force, tally)  # the user asked: never held back
                 self._publish()
-            ids, self._backlog = plan(
+            todo = plan(
                 self._book.tracks.values(),
                 cycle=self._cycle_no,
                 force=force,
                 selected=self._selected,
                 backfill=self._config.backfill_per_cycle,
+                visible=self._visible,
+                allow=self._allow_backfill,
             )
-            await self._read_many(ids, tally)
+            self._backlog = todo.left if todo.backfill else 0
+            await self._read_many(todo.ids, tally)
+            self._spent("live", len(todo.live))
+            self._spent("backfill", len(todo.backfill))
         except asyncio.CancelledError:
             raise
         except FatalFault as fatal:
@@ -342,6 +387,23 @@ class Poller:
 
     # ------------------------------------------------------------------------------ snapshots
 
+    def _backfill_candidates(self) -> list[JobTrack]:
+        return backfill_candidates(
+            self._book.tracks.values(), selected=self._selected, visible=self._visible
+        )
+
+    def _allow(self, purpose: str, n: int) -> bool:
+        budget = self._config.budget
+        return budget is None or budget.allow(purpose, n)
+
+    def _allow_backfill(self, n: int) -> bool:
+        return self._allow("backfill", n)
+
+    def _spent(self, purpose: str, n: int) -> None:
+        budget = self._config.budget
+        if budget is not None and n > 0:
+            budget.spent(purpose, n)
+
     def _link_state(self) -> LinkState:
         return self._link.effective(self._paused, self._running_since, self._interval)
 
@@ -369,6 +431,8 @@ class Poller:
             user_names=self._users.names,
             cycle=self._cycle_no,
             requests=self._requests(),
+            source=self._source,
+            source_as_of=self._source_as_of,
         )
 
     def _publish(self) -> None:
@@ -382,6 +446,7 @@ class Poller:
             snapshot.selected_job_id,
             snapshot.batches,
             snapshot.identity,
+            snapshot.source,
         )
         if not self._publisher.same_as_last(key):
             self._publisher.publish(snapshot, key)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
-from bulktui.api.lifecycle import Liveness, liveness
+from bulktui.api.lifecycle import Liveness, has_counts, liveness
 from bulktui.api.models import JOB_FIELDS, JobInfo
 from bulktui.core.clock import seconds_between
 from bulktui.core.snapshot import JobView
@@ -58,6 +58,7 @@ class JobTrack:
     unlisted: bool = False  # was listed, missing from the last listing: a GET will tell
     purged: bool = False  # gone from the listings and no endpoint knows it
     unknown_to_endpoint: bool = False  # its GET said "no such job" while a listing shows it
+    new_in_session: bool = False  # first listed after this session's first listing
     unreadable: str | None = None  # a GET was refused for good (permission); why
     invalidated: bool = False  # fetch at the next opportunity: it changed, or a user asked
     level: int = 0  # back-off exponent: the next gap is 2**level cycles
@@ -92,6 +93,22 @@ class JobTrack:
         old = self.row
         self.row = row
         self.merged = None
+        detail = self.detail
+        if (
+            old is None
+            and detail is not None
+            and (
+                row.state != detail.state
+                or (
+                    row.system_modstamp is not None
+                    and detail.system_modstamp is not None
+                    and row.system_modstamp > detail.system_modstamp
+                )
+            )
+        ):
+            # Preloaded from a journal, and the server has moved on since: read it again.
+            self.invalidated = True
+            self.level = 0
         self.listed = True
         self.unlisted = False
         self.purged = False
@@ -180,6 +197,22 @@ class JobBook:
         self._touched: set[str] = set()
         self.version = 0  # moves whenever a view changed
         self._frozen: tuple[int, Mapping[str, JobView]] | None = None
+        self.listings = 0  # complete listings applied so far
+
+    def preload(self, job: JobInfo, as_of: datetime) -> None:
+        """What a journal knew: treated as seen in an earlier listing (so its absence from
+        the next one is confirmed with a GET), and as read in full when it has counts."""
+        track = self.track(job.id)
+        if track.row is not None or track.detail is not None:
+            return  # this session already knows better
+        track.listed = True
+        if has_counts(job):
+            track.detail = job
+            track.detail_at = as_of
+        else:
+            track.row = job
+        track.merged = None
+        self._touched.add(job.id)
 
     def get(self, job_id: str) -> JobTrack | None:
         return self.tracks.get(job_id)
@@ -202,6 +235,7 @@ class JobBook:
             track = self.tracks.get(row.id)
             if track is None:
                 track = self.tracks[row.id] = JobTrack(row.id)
+                track.new_in_session = self.listings > 0
             old = track.row
             # Only state and stamp move on a listed job; comparing them is cheaper than rows.
             if (
@@ -221,6 +255,7 @@ class JobBook:
                 track.unlisted = True
                 track.invalidated = True
                 self._touched.add(job_id)
+        self.listings += 1
 
     def missing(self, track: JobTrack) -> None:
         """Its GET said no endpoint knows this job. Purged only if the listings agree;
