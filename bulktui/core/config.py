@@ -10,7 +10,7 @@ MIN_INTERVAL = 1.0
 MAX_INTERVAL = 3600.0
 
 
-class ApiBudget(Protocol):
+class BudgetLike(Protocol):
     """Decides whether the poller may spend ``n`` requests for a purpose ("list", "live",
     "backfill", "names"), and hears what was spent. Live jobs and actions are never held back:
     the poller asks only for the listing, the back-fill and user names."""
@@ -39,7 +39,7 @@ class PollerConfig:
     select_delay: float = 0.2  # let a fast-moving cursor settle before reading its job
     batch_cache_size: int = 32  # selected jobs whose batch lists are kept
     slow_reply_seconds: float = 2.0  # the quickest reply of a cycle this slow: degraded
-    budget: ApiBudget | None = None  # None: no budget beyond the rules above
+    budget: BudgetLike | None = None  # e.g. core.budget.ApiBudget; None: no budget
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "interval", clamp_interval(self.interval))

@@ -8,7 +8,7 @@ imports Textual: a headless process can watch an org through the same object.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Protocol
 
 from bulktui.api.models import JobInfo, RecordResult
@@ -40,6 +40,9 @@ class Backend(Protocol):
     def status(self) -> PollStatus: ...
 
     def select(self, job_id: str | None) -> None: ...
+
+    def set_visible(self, job_ids: Iterable[str]) -> None:
+        """The rows on screen: only these are read just for their counts."""
 
     def refresh_now(self) -> None: ...
 
@@ -121,6 +124,9 @@ class LiveBackend:
 
     def select(self, job_id: str | None) -> None:
         self.poller.select(job_id)
+
+    def set_visible(self, job_ids: Iterable[str]) -> None:
+        self.poller.set_visible(job_ids)
 
     def refresh_now(self) -> None:
         self.poller.refresh_now()
