@@ -227,3 +227,17 @@ async def test_actions_against_the_emulator(org: Org) -> None:
 
     late = await runner.abort(finished.id)  # 1.0 allows it; say nothing was stopped
     assert isinstance(late, ActionSucceeded) and "nothing was stopped" in late.message
+
+
+async def test_abort_by_id_of_a_job_the_org_does_not_know(org: Org) -> None:
+    org.ended(2)
+    poller = org.start_poller()
+    runner = ActionRunner(org.client, poller)
+    await org.cycles(1)
+    unknown = "7505g000ZZZZZZZAY5"
+    sent = org.requests()
+    outcome = await runner.abort(unknown)
+    assert isinstance(outcome, ActionRefused)
+    assert outcome.reason == f"Job {unknown}: no such job in this org; nothing was aborted."
+    assert org.requests() == sent + 1  # one look-up; no abort was sent
+    assert unknown not in poller.snapshot.jobs
