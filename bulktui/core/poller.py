@@ -316,36 +316,11 @@ class Poller:
         mark = self._client.requests_sent
         tally = Tally()
         try:
-            if self._users.identity is None and self._allow("names", 1):
-                await self._users.load_identity(self._client)
-                self._spent("names", 1)
-            if self._allow("list", 1):
-                before = self._client.requests_sent
-                rows = await self._client.list_jobs()
-                self._spent("list", self._client.requests_sent - before)
-                self._book.apply_listing(rows)
-                self._source, self._source_as_of = "live", None
-                self._publish()  # the table fills before any per-job GET
-                wanted = self._users.wanted(rows)
-                if wanted and self._allow("names", 1):
-                    await self._users.resolve(self._client, wanted)
-                    self._spent("names", 1)
+            await self._discover()
             if self._selected is not None:
                 await self._read_selected(force, tally)  # the user asked: never held back
                 self._publish()
-            todo = plan(
-                self._book.tracks.values(),
-                cycle=self._cycle_no,
-                force=force,
-                selected=self._selected,
-                backfill=self._config.backfill_per_cycle,
-                visible=self._visible,
-                allow=self._allow_backfill,
-            )
-            self._backlog = todo.left if todo.backfill else 0
-            await self._read_many(todo.ids, tally)
-            self._spent("live", len(todo.live))
-            self._spent("backfill", len(todo.backfill))
+            await self._read_due(force, tally)
         except asyncio.CancelledError:
             raise
         except FatalFault as fatal:
@@ -364,6 +339,40 @@ class Poller:
             self._last_start = start
             self._last_end = self._clock.now()
             self._publish()
+
+    async def _discover(self) -> None:
+        """Who-am-I (once), the job listing, and the names of new creators."""
+        if self._users.needs_identity and self._allow("names", 1):
+            await self._users.load_identity(self._client)
+            self._spent("names", 1)
+        if not self._allow("list", 1):
+            return  # the budget says wait: live jobs are still read below
+        before = self._client.requests_sent
+        rows = await self._client.list_jobs()
+        self._spent("list", self._client.requests_sent - before)
+        self._book.apply_listing(rows)
+        self._source, self._source_as_of = "live", None
+        self._publish()  # the table fills before any per-job GET
+        wanted = self._users.wanted(rows)
+        if wanted and self._allow("names", 1):
+            await self._users.resolve(self._client, wanted)
+            self._spent("names", 1)
+
+    async def _read_due(self, force: bool, tally: Tally) -> None:
+        """The live jobs that are due, then back-fill for visible rows as the budget allows."""
+        todo = plan(
+            self._book.tracks.values(),
+            cycle=self._cycle_no,
+            force=force,
+            selected=self._selected,
+            backfill=self._config.backfill_per_cycle,
+            visible=self._visible,
+            allow=self._allow_backfill,
+        )
+        self._backlog = todo.left if todo.backfill else 0
+        await self._read_many(todo.ids, tally)
+        self._spent("live", len(todo.live))
+        self._spent("backfill", len(todo.backfill))
 
     async def _read_many(self, ids: list[str], tally: Tally) -> None:
         await self._reader.read_many(

@@ -28,6 +28,11 @@ class UserDirectory:
         self._frozen: tuple[int, Mapping[str, str]] | None = None
 
     @property
+    def needs_identity(self) -> bool:
+        """Who-am-I is still worth asking (not known, not refused for good)."""
+        return self.identity is None and not self._identity_refused
+
+    @property
     def names(self) -> Mapping[str, str]:
         """A read-only copy, rebuilt only when a name was added (snapshots share it)."""
         if self._frozen is None or self._frozen[0] != self.version:
