@@ -327,3 +327,16 @@ def test_jobs_shows_the_kind_and_filters_by_type(
     with pytest.raises(SystemExit) as refused:
         main(["jobs", "--type", "v3", *CONNECT])
     assert refused.value.code == 2
+
+
+def test_show_of_a_2_0_job_lists_no_batches(
+    org: FakeOrg, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org.jobs[JOB_A] = dataclasses.replace(
+        org.jobs[JOB_A], job_type=JobType.V2_INGEST, state=JobState.IN_PROGRESS
+    )
+    assert main(["show", JOB_A, "--batches", *CONNECT]) == 0
+    captured = capsys.readouterr()
+    assert "InProgress" in captured.out  # a 2.0-only state: the kind is V2
+    assert captured.err == "bulktui: a Bulk API 2.0 job has no batches to list\n"
+    assert not any(r.url.path.endswith("/batch") for r in org.requests)
