@@ -38,6 +38,7 @@ from bulktui.api.retry import RetryPolicy
 from bulktui.auth.authenticator import Authenticator
 from bulktui.auth.profiles import Method, Profile
 from bulktui.auth.secrets import SecretKind, SecretStore
+from bulktui.core.config import PollerConfig
 from bulktui.core.poller import Poller
 from bulktui.core.snapshot import Snapshot
 from bulktui.emulator.app import create_app
@@ -131,7 +132,8 @@ async def watch(
         reauthenticate=auth.reauthenticate,
         retry=RetryPolicy(sleep=no_sleep),
     ) as client:
-        poller = Poller(client, clock=clock, interval=5.0, on_snapshot=seen)
+        poller = Poller(client, PollerConfig(interval=5.0), clock=clock)
+        poller.add_listener(seen)
         elapsed = 0.0
         while elapsed < hours * 3600:
             await poller.cycle()

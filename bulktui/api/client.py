@@ -25,6 +25,7 @@ from bulktui.api.enums import ConcurrencyMode, ContentType, JobState, JobType, O
 from bulktui.api.errors import ApiError, ResponseFormatError
 from bulktui.api.exchange import Exchanger, Reply, Root, state_changing
 from bulktui.api.ids import InvalidIdError, normalize_id, to18
+from bulktui.api.lifecycle import JobKind
 from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo, RecordResult
 from bulktui.api.paging import MAX_PAGES, PageGuard
 from bulktui.api.redact import install as install_log_redaction
@@ -166,15 +167,19 @@ class BulkClient:
         )
         return self._job(reply)
 
-    async def get_job(self, job_id: str) -> JobInfo:
+    # TEMPORARY (poller branch): C2's signatures, 1.0 only; api2's branch replaces this hunk.
+    async def get_job(self, job_id: str, kind: JobKind | None = None) -> JobInfo:
         return self._job(await self._get("async", f"/job/{_path_id(job_id)}"))
 
+    async def find_job(self, job_id: str) -> JobInfo:
+        return await self.get_job(job_id)
+
     @state_changing(_CLOSE_AMBIGUITY)
-    async def close_job(self, job_id: str) -> JobInfo:
+    async def close_job(self, job_id: str, kind: JobKind = JobKind.V1) -> JobInfo:
         return await self._set_state(job_id, JobState.CLOSED)
 
     @state_changing(_ABORT_AMBIGUITY)
-    async def abort_job(self, job_id: str) -> JobInfo:
+    async def abort_job(self, job_id: str, kind: JobKind = JobKind.V1) -> JobInfo:
         return await self._set_state(job_id, JobState.ABORTED)
 
     async def _set_state(self, job_id: str, state: JobState) -> JobInfo:

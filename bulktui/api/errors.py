@@ -37,6 +37,10 @@ class QuotaExceededError(ApiError):
     """ExceededQuota (1.0) or REQUEST_LIMIT_EXCEEDED (REST/2.0)."""
 
 
+class JobNotFoundError(ApiError):
+    """No endpoint knows this job id (raised by ``BulkClient.find_job``)."""
+
+
 class TransportError(BulkError):
     """No usable answer: connection refused or reset, timeout, or a 5xx/maintenance page."""
 

@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from bulktui.api.client import BulkClient
-from bulktui.api.enums import ConcurrencyMode, ContentType, JobState
-from bulktui.api.errors import BulkError
+from bulktui.api.enums import ContentType, JobState
+from bulktui.api.errors import BulkError, JobNotFoundError
 from bulktui.api.ids import InvalidIdError, parse_job_id
+from bulktui.api.lifecycle import JobAction, JobKind, action_label, has_counts, kind_of
 from bulktui.api.models import JobInfo
-from bulktui.cli.common import UsageError
+from bulktui.cli.common import UsageError, fail
 from bulktui.cli.connection import add_subcommand_connection_options, resolve_connection
 from bulktui.cli.output import (
     batch_table,
@@ -30,8 +31,19 @@ from bulktui.cli.output import (
     job_details,
     table,
 )
+from bulktui.core.actions import (
+    Action,
+    ActionOutcome,
+    ActionRefused,
+    ActionRunner,
+    ActionSucceeded,
+    ActionUncertain,
+)
+from bulktui.core.jobspec import validate_new_job
+from bulktui.core.text import one_line
 
 T = TypeVar("T")
+_KIND_CHOICES = {"v1": JobKind.V1, "v2": JobKind.V2_INGEST, "v2query": JobKind.V2_QUERY}
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
@@ -49,6 +61,13 @@ def register(sub: Any) -> None:
         help="only jobs in this state (repeatable): " + ", ".join(s.value for s in JobState),
     )
     jobs.add_argument("--object", metavar="NAME", help="only jobs on this object")
+    jobs.add_argument(
+        "--type",
+        action="append",
+        choices=list(_KIND_CHOICES),
+        help="only jobs of this kind (repeatable): v1 (Bulk API 1.0), v2 (2.0 ingest), "
+        "v2query (2.0 query)",
+    )
     add_subcommand_connection_options(jobs)
     jobs.set_defaults(handler=run_jobs)
 
@@ -85,7 +104,9 @@ def register(sub: Any) -> None:
         help="CSV (default), XML, JSON, ZIP_CSV, ZIP_XML or ZIP_JSON",
     )
     create.add_argument("--external-id-field", metavar="F", help="needed for upsert")
-    create.add_argument("--concurrency", choices=[m.value for m in ConcurrencyMode])
+    create.add_argument(
+        "--concurrency", metavar="MODE", help="Parallel or Serial (1.0 jobs; exact case)"
+    )
     create.add_argument("--json", action="store_true", help="the new job keyed by wire names")
     add_subcommand_connection_options(create)
     create.set_defaults(handler=run_create)
@@ -96,6 +117,7 @@ def register(sub: Any) -> None:
 
 def run_jobs(args: argparse.Namespace) -> int:
     states = _parse_states(args.state or [])
+    kinds = {_KIND_CHOICES[t] for t in args.type or []}
     wanted_object = (args.object or "").strip().lower()
 
     async def work(client: BulkClient) -> tuple[list[JobInfo], dict[str, str]]:
@@ -104,6 +126,7 @@ def run_jobs(args: argparse.Namespace) -> int:
             j
             for j in jobs
             if (not states or j.state in states)
+            and (not kinds or kind_of(j) in kinds)
             and (not wanted_object or (j.object or "").lower() == wanted_object)
         ]
         jobs.sort(key=lambda j: j.created_date or _OLDEST, reverse=True)
@@ -124,7 +147,7 @@ def run_jobs(args: argparse.Namespace) -> int:
             cell(j.object),
             cell(j.operation),
             cell(j.state),
-            cell(j.job_type),
+            kind_of(j).value,  # the Setup page's words: V1, V2, V2 query
             cell(names.get(j.created_by_id or "", j.created_by_id)),
             cell(j.created_date),
         ]
@@ -162,8 +185,12 @@ def run_show(args: argparse.Namespace) -> int:
     job_id = _job_id(args.job_id)
 
     async def work(client: BulkClient) -> tuple[JobInfo, tuple[Any, ...], dict[str, str]]:
-        job = await client.get_job(job_id)
-        batches = await client.list_batches(job_id) if args.batches else ()
+        try:
+            job = await client.find_job(job_id)  # whichever kind: 1.0, 2.0 ingest, 2.0 query
+        except JobNotFoundError:
+            raise _NoSuchJob(job_id) from None
+        v1 = kind_of(job) is JobKind.V1
+        batches = await client.list_batches(job_id) if args.batches and v1 else ()
         names = {} if args.json else await _names(client, {job.created_by_id})
         return job, batches, names
 
@@ -175,46 +202,81 @@ def run_show(args: argparse.Namespace) -> int:
         emit_json(out)
         return 0
     emit(job_details(job, names))
-    if args.batches:
+    if args.batches and kind_of(job) is JobKind.V1:
         emit("\n" + batch_table(batches))
+    elif args.batches:
+        print("bulktui: a Bulk API 2.0 job has no batches to list", file=sys.stderr)
     return 0
+
+
+class _NoSuchJob(BulkError):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id}: no such job in this org")
 
 
 # --------------------------------------------------------------------------- close / abort
 
+# Exit codes of close, abort and create beyond 0 (done), 1 (refused) and 2 (bad input).
+EXIT_UNCERTAIN = 3  # the request was sent; it may or may not have happened
+
 
 def run_close(args: argparse.Namespace) -> int:
-    return _change_state(args, "close")
+    return _change_state(args, Action.CLOSE)
 
 
 def run_abort(args: argparse.Namespace) -> int:
-    return _change_state(args, "abort")
+    return _change_state(args, Action.ABORT)
 
 
-def _change_state(args: argparse.Namespace, verb: str) -> int:
+def _runner(client: BulkClient) -> ActionRunner:
+    """The one action path, as the console uses it (listeners such as a journal go here)."""
+    return ActionRunner(client)
+
+
+def _change_state(args: argparse.Namespace, action: Action) -> int:
     job_id = _job_id(args.job_id)
     interactive = not args.yes
     if interactive and not _stdin_is_terminal():
         raise UsageError(
-            f"not a terminal, so nothing to confirm with: pass --yes to {verb} job {job_id}"
+            f"not a terminal, so nothing to confirm with: pass --yes to {action} job {job_id}"
         )
     connection, reauth = resolve_connection(args)
+    known: JobInfo | None = None
+    if interactive:
 
-    async def work(client: BulkClient) -> JobInfo | None:
-        if interactive:
-            job = await client.get_job(job_id)
-            if not _confirm(f"{verb.capitalize()} job {job_id} ({_summary(job)})?"):
-                return None
-        if verb == "close":
-            return await client.close_job(job_id)
-        return await client.abort_job(job_id)
+        async def look_up(client: BulkClient) -> JobInfo | ActionRefused:
+            return await _runner(client).look_up(job_id, action)
 
-    job = _run_with(connection, reauth, work)
-    if job is None:
-        print(f"bulktui: job {job_id} was not {verb}ed", file=sys.stderr)
-        return 1
-    emit(f"{cell(job.id)}: {cell(job.state)}{_batch_progress(job)}\n")
-    return 0
+        found = _run_with(connection, reauth, look_up)
+        if isinstance(found, ActionRefused):
+            return _report(found)
+        # Asked with no event loop running, so Ctrl+C cancels at once (exit 130).
+        label = action_label(found, JobAction(action.value))
+        if not _confirm(f"{label.capitalize()} job {job_id} ({_summary(found)})?"):
+            print(f"bulktui: nothing was sent; job {job_id} is unchanged", file=sys.stderr)
+            return 1
+        known = found
+
+    async def act(client: BulkClient) -> ActionOutcome:
+        runner = _runner(client)
+        change = runner.close if action is Action.CLOSE else runner.abort
+        return await change(job_id, origin="cli", known=known)
+
+    return _report(_run_with(connection, reauth, act))
+
+
+def _report(outcome: ActionOutcome) -> int:
+    if isinstance(outcome, ActionSucceeded):
+        job = outcome.job
+        if outcome.action is Action.CREATE:
+            return 0
+        emit(f"{cell(job.id)}: {cell(job.state)}{_batch_progress(job)}\n")
+        if "nothing was stopped" in outcome.message:
+            print(f"bulktui: {one_line(outcome.message)}", file=sys.stderr)
+        return 0
+    if isinstance(outcome, ActionUncertain):
+        return fail(outcome.reason, EXIT_UNCERTAIN)
+    return fail(outcome.reason, 1)
 
 
 def _stdin_is_terminal() -> bool:
@@ -233,12 +295,12 @@ def _confirm(question: str) -> bool:
 
 
 def _summary(job: JobInfo) -> str:
-    parts = [cell(job.operation), cell(job.object), cell(job.state)]
+    parts = [kind_of(job).value, cell(job.operation), cell(job.object), cell(job.state)]
     return " ".join(p for p in parts if p) + _batch_progress(job)
 
 
 def _batch_progress(job: JobInfo) -> str:
-    if not job.has_counts:
+    if kind_of(job) is not JobKind.V1 or not has_counts(job):
         return ""
     return (
         f", batches: {job.number_batches_queued or 0} queued, "
@@ -252,24 +314,34 @@ def _batch_progress(job: JobInfo) -> str:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    object_name = args.object.strip()
-    if not object_name:
-        raise UsageError("--object is empty")
+    # The console's new-job dialog checks the same things in the same words.
+    spec = validate_new_job(
+        args.object,
+        args.operation,
+        args.content_type,
+        args.external_id_field or "",
+        args.concurrency or "",
+    )
+    if isinstance(spec, str):
+        raise UsageError(f"{spec}; nothing was sent")
 
-    async def work(client: BulkClient) -> JobInfo:
-        return await client.create_job(
-            object_name,
-            args.operation.strip(),  # sent as given: the server is the judge of exact case
-            content_type=args.content_type.strip(),
-            external_id_field_name=args.external_id_field,
-            concurrency_mode=args.concurrency,
+    async def work(client: BulkClient) -> ActionOutcome:
+        return await _runner(client).create(
+            spec.object,
+            spec.operation,
+            content_type=spec.content_type,
+            external_id_field_name=spec.external_id_field_name,
+            concurrency_mode=spec.concurrency_mode,
+            origin="cli",
         )
 
-    job = _run(args, work)
+    outcome = _run(args, work)
+    if not isinstance(outcome, ActionSucceeded):
+        return _report(outcome)
     if args.json:
-        emit_json(job.to_wire())
+        emit_json(outcome.job.to_wire())
     else:
-        emit(job_details(job))
+        emit(job_details(outcome.job))
     return 0
 
 

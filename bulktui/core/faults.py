@@ -17,11 +17,13 @@ from bulktui.api.errors import (
     ApiError,
     BulkError,
     InvalidSessionError,
+    JobNotFoundError,
     QuotaExceededError,
     ReauthenticationError,
     ResponseFormatError,
     TransportError,
 )
+from bulktui.api.ids import InvalidIdError
 from bulktui.core.text import one_line
 
 
@@ -30,6 +32,19 @@ class FaultKind(Enum):
     QUOTA = "quota"
     AUTH = "auth"
     OTHER = "other"  # a definite refusal of one request (4xx): not worth retrying as is
+
+
+class FatalFault(Exception):
+    """Carries a quota or authentication error out of a worker pool: the cycle stops."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def is_bulk_error(error: BaseException) -> bool:
+    """An error the API layer raises on purpose (as opposed to a bug)."""
+    return isinstance(error, BulkError | InvalidIdError)
 
 
 def classify(error: BaseException) -> FaultKind:
@@ -48,6 +63,8 @@ def classify(error: BaseException) -> FaultKind:
 
 def is_missing_job(error: BaseException) -> bool:
     """The job id is unknown to the server: 1.0 InvalidJob, 2.0/REST NOT_FOUND."""
+    if isinstance(error, JobNotFoundError):
+        return True
     return isinstance(error, ApiError) and (
         error.is_code("InvalidJob", "NOT_FOUND") or error.status == 404
     )

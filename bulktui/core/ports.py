@@ -7,13 +7,16 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from bulktui.api.enums import ConcurrencyMode, ContentType, Operation
+from bulktui.api.lifecycle import JobKind
 from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo
 
 
 class PollingClient(Protocol):
     async def list_jobs(self) -> list[JobInfo]: ...
 
-    async def get_job(self, job_id: str) -> JobInfo: ...
+    async def get_job(self, job_id: str, kind: JobKind | None = None) -> JobInfo:
+        """``kind`` picks the endpoint (1.0, 2.0 ingest, 2.0 query); None: find it."""
+        ...
 
     async def list_batches(self, job_id: str) -> tuple[BatchInfo, ...]: ...
 
@@ -24,13 +27,29 @@ class PollingClient(Protocol):
     @property
     def api_usage(self) -> ApiUsage | None: ...
 
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests sent so far, retries included."""
+        ...
+
+    def fastest_reply_since(self, mark: int) -> float | None:
+        """Seconds the quickest request sent after ``mark`` (an earlier ``requests_sent``)
+        took; None when none was answered since."""
+        ...
+
 
 class ActionClient(Protocol):
-    async def get_job(self, job_id: str) -> JobInfo: ...
+    async def get_job(self, job_id: str, kind: JobKind | None = None) -> JobInfo: ...
 
-    async def close_job(self, job_id: str) -> JobInfo: ...
+    async def find_job(self, job_id: str) -> JobInfo:
+        """Asks the endpoints in turn; raises ``JobNotFoundError`` when none knows the id."""
+        ...
 
-    async def abort_job(self, job_id: str) -> JobInfo: ...
+    async def close_job(self, job_id: str, kind: JobKind = JobKind.V1) -> JobInfo:
+        """1.0: state Closed; 2.0 ingest: state UploadComplete."""
+        ...
+
+    async def abort_job(self, job_id: str, kind: JobKind = JobKind.V1) -> JobInfo: ...
 
     async def create_job(
         self,

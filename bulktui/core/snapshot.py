@@ -11,8 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Literal
 
+from bulktui.api.lifecycle import JobKind, Liveness, kind_of, liveness
 from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo
+
+# Where a snapshot's jobs come from: this session's requests, or the journal of an earlier one.
+Source = Literal["journal", "live"]
 
 
 class LinkState(StrEnum):
@@ -32,6 +37,15 @@ class JobView:
     # When a full GET (or an action's answer) last changed ``job``; None: list row only.
     # Unchanged re-reads do not move it, so an idle org publishes nothing.
     detail_at: datetime | None = None
+    # No full detail yet, and the list row does not show it ended: the console shows a
+    # neutral loading mark, not "running", and does not count it as live.
+    loading: bool = False
+    kind: JobKind = field(init=False, compare=False)  # lifecycle.kind_of(job)
+    liveness: Liveness = field(init=False, compare=False)  # ENDED once purged
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", kind_of(self.job))
+        object.__setattr__(self, "liveness", Liveness.ENDED if self.purged else liveness(self.job))
 
     @property
     def id(self) -> str:
@@ -63,6 +77,8 @@ class Snapshot:
     user_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     cycle: int = 0
     requests: int = 0  # Bulk/REST requests the poller has made so far
+    source: Source = "live"  # "journal" until the first listing of this session arrived
+    source_as_of: datetime | None = None  # how old the journal's picture is (source journal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +97,5 @@ class PollStatus:
     cycle: int
     requests: int
     next_cycle_at: datetime | None  # when the next cycle is due (None while paused)
+    source: Source = "live"  # "journal": nothing from this session has arrived yet
+    source_as_of: datetime | None = None  # the journal's age basis while source is journal

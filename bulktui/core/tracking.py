@@ -3,7 +3,7 @@
 Pure bookkeeping with no I/O, so the fetch policy can be tested cycle by cycle:
 
 - a job seen only as a list row (no counts) is fetched once;
-- a job that can still change (``JobInfo.can_change``) is fetched with a per-job back-off
+- a job that can still change (``lifecycle.liveness`` not ENDED) is fetched with a back-off
   that grows 1, 2, 4, 8 … cycles while nothing changes, up to a ceiling, and resets on change;
 - a job that has ended is never fetched again unless invalidated, or the list row shows that
   it changed on the server (a Closed job aborted by someone else, for example).
@@ -12,9 +12,12 @@ Pure bookkeeping with no I/O, so the fetch policy can be tested cycle by cycle:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 
+from bulktui.api.lifecycle import Liveness, has_counts, liveness
 from bulktui.api.models import JOB_FIELDS, JobInfo
 from bulktui.core.clock import seconds_between
 from bulktui.core.snapshot import JobView
@@ -52,7 +55,10 @@ class JobTrack:
     detail: JobInfo | None = None  # the latest GET (or an action's answer)
     detail_at: datetime | None = None  # when ``detail`` last changed
     listed: bool = False  # seen in a complete listing at least once
-    purged: bool = False  # was listed, then vanished: Salesforce purged it
+    unlisted: bool = False  # was listed, missing from the last listing: a GET will tell
+    purged: bool = False  # gone from the listings and no endpoint knows it
+    unknown_to_endpoint: bool = False  # its GET said "no such job" while a listing shows it
+    new_in_session: bool = False  # first listed after this session's first listing
     unreadable: str | None = None  # a GET was refused for good (permission); why
     invalidated: bool = False  # fetch at the next opportunity: it changed, or a user asked
     level: int = 0  # back-off exponent: the next gap is 2**level cycles
@@ -69,20 +75,44 @@ class JobTrack:
         return self.merged
 
     @property
+    def readable(self) -> bool:
+        """Whether a GET can tell anything: not purged, not refused, known to its endpoint."""
+        return not self.purged and self.unreadable is None and not self.unknown_to_endpoint
+
+    @property
     def has_detail(self) -> bool:
         return self.detail is not None
 
     @property
     def can_change(self) -> bool:
-        return self.job.can_change
+        # UNKNOWN (a list row without counts) counts too: one GET tells.
+        return liveness(self.job) is not Liveness.ENDED
 
     def note_row(self, row: JobInfo) -> None:
         """A listing showed this job. A changed state or stamp means: look again now."""
         old = self.row
         self.row = row
         self.merged = None
+        detail = self.detail
+        if (
+            old is None
+            and detail is not None
+            and (
+                row.state != detail.state
+                or (
+                    row.system_modstamp is not None
+                    and detail.system_modstamp is not None
+                    and row.system_modstamp > detail.system_modstamp
+                )
+            )
+        ):
+            # Preloaded from a journal, and the server has moved on since: read it again.
+            self.invalidated = True
+            self.level = 0
         self.listed = True
+        self.unlisted = False
         self.purged = False
+        self.unknown_to_endpoint = False
         if old is not None and (
             old.state != row.state or old.system_modstamp != row.system_modstamp
         ):
@@ -91,7 +121,7 @@ class JobTrack:
 
     def wants_fetch(self, cycle: int, *, force: bool) -> bool:
         """Whether a GET is worth its API call this cycle (the selected job aside)."""
-        if self.purged or self.unreadable is not None:
+        if not self.readable:
             return False
         if self.invalidated or not self.has_detail:
             return True
@@ -114,6 +144,7 @@ class JobTrack:
         self.detail = job
         self.merged = None
         self.invalidated = False
+        rate = self.throughput
         self._observe_throughput(job, now)
         if changed:
             self.detail_at = now
@@ -121,13 +152,15 @@ class JobTrack:
         else:
             self.level += 1
         self.due_cycle = cycle + min(2**self.level, ceiling)
-        return changed
+        # An unchanged answer still changes the view when it stops the rate: a job that
+        # stopped moving shows 0/s at the next read, never its last rate frozen.
+        return changed or rate != self.throughput
 
     def _observe_throughput(self, job: JobInfo, now: datetime) -> None:
         processed = job.number_records_processed
         if processed is None:
             return
-        if not job.can_change:
+        if liveness(job) is Liveness.ENDED:
             # Finished: a rate would describe the past, and it would never update again.
             self.throughput = None
         elif self.last_obs is not None:
@@ -136,10 +169,117 @@ class JobTrack:
                 self.throughput = max(0.0, (processed - self.last_obs[1]) / elapsed)
         self.last_obs = (now, processed)
 
+    @property
+    def loading(self) -> bool:
+        """No full detail yet, and the list row does not show the job ended (a GET is due)."""
+        return self.detail is None and self.readable and liveness(self.job) is not Liveness.ENDED
+
     def make_view(self) -> JobView:
         return JobView(
             job=self.job,
             purged=self.purged,
             throughput=self.throughput,
             detail_at=self.detail_at,
+            loading=self.loading,
         )
+
+
+class JobBook:
+    """Every job the poller knows, and which of them changed since the last snapshot.
+
+    Views are rebuilt only for touched jobs, and an unchanged job keeps its ``JobView``
+    object, so the UI can diff snapshots by identity and an idle org publishes nothing.
+    """
+
+    def __init__(self) -> None:
+        self.tracks: dict[str, JobTrack] = {}
+        self._views: dict[str, JobView] = {}
+        self._touched: set[str] = set()
+        self.version = 0  # moves whenever a view changed
+        self._frozen: tuple[int, Mapping[str, JobView]] | None = None
+        self.listings = 0  # complete listings applied so far
+
+    def preload(self, job: JobInfo, as_of: datetime) -> None:
+        """What a journal knew: treated as seen in an earlier listing (so its absence from
+        the next one is confirmed with a GET), and as read in full when it has counts."""
+        track = self.track(job.id)
+        if track.row is not None or track.detail is not None:
+            return  # this session already knows better
+        track.listed = True
+        if has_counts(job):
+            track.detail = job
+            track.detail_at = as_of
+        else:
+            track.row = job
+        track.merged = None
+        self._touched.add(job.id)
+
+    def get(self, job_id: str) -> JobTrack | None:
+        return self.tracks.get(job_id)
+
+    def track(self, job_id: str) -> JobTrack:
+        track = self.tracks.get(job_id)
+        if track is None:
+            track = self.tracks[job_id] = JobTrack(job_id)
+            self._touched.add(job_id)
+        return track
+
+    def touch(self, job_id: str) -> None:
+        self._touched.add(job_id)
+
+    def apply_listing(self, rows: Iterable[JobInfo]) -> None:
+        """A complete listing: new and changed rows noted, vanished jobs marked purged."""
+        seen: set[str] = set()
+        for row in rows:
+            seen.add(row.id)
+            track = self.tracks.get(row.id)
+            if track is None:
+                track = self.tracks[row.id] = JobTrack(row.id)
+                track.new_in_session = self.listings > 0
+            old = track.row
+            # Only state and stamp move on a listed job; comparing them is cheaper than rows.
+            if (
+                old is None
+                or old.state != row.state
+                or old.system_modstamp != row.system_modstamp
+                or not track.listed
+                or track.purged
+            ):
+                track.note_row(row)
+                self._touched.add(row.id)
+        for job_id, track in self.tracks.items():
+            # Only a job seen in an earlier complete listing can be gone: a job just created
+            # by an action may not be listed yet. Gone from the listing is not yet purged:
+            # one GET confirms that no endpoint knows it (JobReader).
+            if track.listed and not track.unlisted and not track.purged and job_id not in seen:
+                track.unlisted = True
+                track.invalidated = True
+                self._touched.add(job_id)
+        self.listings += 1
+
+    def missing(self, track: JobTrack) -> None:
+        """Its GET said no endpoint knows this job. Purged only if the listings agree;
+        otherwise it is not read again until its list row changes (no purge/un-purge loop)."""
+        if track.unlisted or not track.listed:
+            track.purged = True
+            track.throughput = None
+        else:
+            track.unknown_to_endpoint = True
+        track.invalidated = False
+        self._touched.add(track.id)
+
+    def views(self) -> Mapping[str, JobView]:
+        """A read-only map of every view, rebuilt only when a view changed."""
+        for job_id in self._touched:
+            track = self.tracks.get(job_id)
+            # A track made only by select()/invalidate() has no data yet: nothing to show.
+            if track is None or (track.row is None and track.detail is None):
+                continue
+            view = track.make_view()
+            if view != self._views.get(job_id):
+                self._views[job_id] = view
+                self.version += 1
+        self._touched.clear()
+        if self._frozen is None or self._frozen[0] != self.version:
+            self._frozen = (self.version, MappingProxyType(dict(self._views)))
+        return self._frozen[1]

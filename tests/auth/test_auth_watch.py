@@ -17,6 +17,7 @@ from bulktui.api.retry import RetryPolicy
 from bulktui.auth.authenticator import Authenticator
 from bulktui.auth.profiles import Method, Profile
 from bulktui.auth.secrets import SecretKind, SecretStore
+from bulktui.core.config import PollerConfig
 from bulktui.core.poller import Poller
 from bulktui.core.snapshot import LinkState, Snapshot
 from bulktui.emulator.app import create_app
@@ -90,7 +91,8 @@ async def test_sessions_expiring_during_a_long_watch(method: Method) -> None:
     )
     logins_at_start = engine.stats[SOAP] + engine.stats[TOKEN]
     async with client:
-        poller = Poller(client, clock=clock, interval=INTERVAL, on_snapshot=snapshots.append)
+        poller = Poller(client, PollerConfig(interval=INTERVAL), clock=clock)
+        poller.add_listener(snapshots.append)
         elapsed = 0.0
         while elapsed < WATCH_SECONDS:
             await poller.cycle()
@@ -127,7 +129,8 @@ async def _revoked_watch(heal: bool) -> tuple[list[Snapshot], Authenticator, Eng
         retry=RetryPolicy(sleep=no_sleep),
     )
     async with client:
-        poller = Poller(client, clock=clock, interval=INTERVAL, on_snapshot=snapshots.append)
+        poller = Poller(client, PollerConfig(interval=INTERVAL), clock=clock)
+        poller.add_listener(snapshots.append)
         await poller.cycle()
         engine.sessions.revoke_refresh_tokens()
         engine.sessions.expire_all()

@@ -16,6 +16,7 @@ from bulktui.api import wire
 from bulktui.api.client import BulkClient
 from bulktui.api.enums import BatchState, ContentType, JobState, JobType, Operation
 from bulktui.api.models import BatchInfo, JobInfo
+from bulktui.api.retry import RetryPolicy
 from bulktui.cli import jobs_cmd
 
 URL = "https://org.example.my.salesforce.com"
@@ -65,6 +66,7 @@ class FakeOrg:
         ]
     )
     requests: list[httpx.Request] = field(default_factory=list)
+    reset_posts: bool = False  # every close/abort is received, then the connection drops
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -92,6 +94,8 @@ class FakeOrg:
                 content=wire.batch_info_list_json(self.batches).encode(),
                 headers={"Content-Type": "application/json"},
             )
+        if request.method == "POST" and self.reset_posts:
+            raise httpx.ReadError("connection reset by peer", request=request)
         if request.method == "POST":
             wanted = JobState(re.search(r"<state>(\w+)</state>", request.content.decode())[1])  # type: ignore[index]
             if job.state is JobState.ABORTED:
@@ -127,10 +131,17 @@ def install(monkeypatch: pytest.MonkeyPatch, org: FakeOrg) -> None:
 
     def factory(connection: Any, reauthenticate: Any = None) -> BulkClient:
         return BulkClient(
-            connection, transport=httpx.MockTransport(org.handle), reauthenticate=reauthenticate
+            connection,
+            transport=httpx.MockTransport(org.handle),
+            reauthenticate=reauthenticate,
+            retry=RetryPolicy(sleep=_no_sleep),
         )
 
     monkeypatch.setattr(jobs_cmd, "BulkClient", factory)
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
 
 
 class Terminal(io.StringIO):

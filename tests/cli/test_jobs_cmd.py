@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import sys
@@ -9,6 +10,8 @@ import sys
 import pytest
 from cli_fakes import BATCH, CONNECT, JOB_A, JOB_B, SESSION, URL, USER, FakeOrg, Terminal, install
 
+from bulktui.api.enums import JobState, JobType
+from bulktui.api.ids import JOB_PREFIX, make_id
 from bulktui.cli import main
 
 
@@ -173,7 +176,7 @@ def test_an_api_error_is_exit_1_with_code_and_message(
 def test_close_with_yes(org: FakeOrg, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["close", JOB_A, "--yes", *CONNECT]) == 0
     assert capsys.readouterr().out.startswith(f"{JOB_A}: Closed")
-    assert [r.method for r in org.requests] == ["POST"]
+    assert [r.method for r in org.requests] == ["GET", "POST"]  # its kind, then the close
 
 
 def test_close_off_a_terminal_without_yes_is_refused(
@@ -194,7 +197,8 @@ def test_abort_on_a_terminal_defaults_to_no(
     monkeypatch.setattr(sys, "stdin", Terminal(answer))
     assert main(["abort", JOB_A, *CONNECT]) == 1
     err = capsys.readouterr().err
-    assert f"Abort job {JOB_A} (insert Account Open)? [y/N]" in err
+    assert f"Abort job {JOB_A} (V1 insert Account Open)? [y/N]" in err
+    assert err.endswith(f"bulktui: nothing was sent; job {JOB_A} is unchanged\n")
     assert [r.method for r in org.requests] == ["GET"]
 
 
@@ -213,7 +217,8 @@ def test_closing_an_aborted_job_shows_the_reason(
     assert main(["abort", JOB_A, "-y", *CONNECT]) == 0
     assert main(["close", JOB_A, "-y", *CONNECT]) == 1
     assert capsys.readouterr().err == (
-        "bulktui: InvalidJobState: Closing already aborted Job not allowed\n"
+        f"bulktui: Job {JOB_A}: Only an Open job can be closed; this one is Aborted. "
+        "Nothing was sent.\n"
     )
 
 
@@ -233,4 +238,105 @@ def test_create_prints_the_job(org: FakeOrg, capsys: pytest.CaptureFixture[str])
 
 def test_create_failure(org: FakeOrg, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["create", "--object", "Fail", "--operation", "insert", *CONNECT]) == 1
-    assert capsys.readouterr().err == "bulktui: InvalidJob: Unable to find object: Fail\n"
+    assert capsys.readouterr().err == (
+        "bulktui: The insert job on Fail was not created: "
+        "Salesforce refused (InvalidJob: Unable to find object: Fail).\n"
+    )
+
+
+# --------------------------------------------------------------------------- one action path
+
+
+def test_a_reset_after_the_abort_was_sent_says_it_may_have_happened(
+    org: FakeOrg, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org.reset_posts = True
+    assert main(["abort", JOB_A, "--yes", *CONNECT]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "could not reach" not in err.split("(")[0]
+    assert "was sent, but it may or may not have happened" in err
+    assert f"Check its state (bulktui show {JOB_A})" in err
+    assert "POST" in [r.method for r in org.requests]
+
+
+def test_an_unknown_id_is_no_such_job(org: FakeOrg, capsys: pytest.CaptureFixture[str]) -> None:
+    unknown = "7508Z00000QxJb4QAF"
+    assert main(["abort", unknown, "--yes", *CONNECT]) == 1
+    err = capsys.readouterr().err
+    assert err == f"bulktui: Job {unknown}: no such job in this org; nothing was aborted.\n"
+    assert [r.method for r in org.requests] == ["GET"]
+
+
+class Interrupted(Terminal):
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_at_the_prompt_cancels_and_sends_nothing(
+    org: FakeOrg, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", Interrupted(""))
+    assert main(["abort", JOB_A, *CONNECT]) == 130
+    assert [r.method for r in org.requests] == ["GET"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--object", "Account", "--operation", "Insert"], "operation: 'Insert' is not insert"),
+        (["--object", "Acc ount", "--operation", "insert"], "object: 'Acc ount' is not an API"),
+        (["--object", "Account", "--operation", "upsert"], "external id field: required"),
+        (
+            ["--object", "Account", "--operation", "insert", "--external-id-field", "X__c"],
+            "external id field: only for upsert",
+        ),
+        (
+            ["--object", "Account", "--operation", "insert", "--content-type", "csv"],
+            "content type: 'csv' is not CSV",
+        ),
+        (
+            ["--object", "Account", "--operation", "insert", "--concurrency", "serial"],
+            "concurrency mode: 'serial' is not Parallel or Serial",
+        ),
+    ],
+)
+def test_create_validates_like_the_dialog_before_sending(
+    org: FakeOrg, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main(["create", *argv, *CONNECT]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"bulktui: {message}") and err.endswith("; nothing was sent\n")
+    assert org.requests == []
+
+
+def test_jobs_shows_the_kind_and_filters_by_type(
+    org: FakeOrg, capsys: pytest.CaptureFixture[str]
+) -> None:
+    v2 = make_id(JOB_PREFIX, "8Z", 77)
+    org.jobs[v2] = dataclasses.replace(
+        org.jobs[JOB_A], id=v2, job_type=JobType.V2_INGEST, state=JobState.IN_PROGRESS
+    )
+    assert main(["jobs", *CONNECT]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    kinds = {line.split()[0]: line[lines[0].index("TYPE") :].split()[0] for line in lines[1:]}
+    assert kinds == {JOB_A: "V1", JOB_B: "V1", v2: "V2"}
+    assert main(["jobs", "--json", "--type", "v2", *CONNECT]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == [v2]
+    assert main(["jobs", "--json", "--type", "v1", "--type", "v2query", *CONNECT]) == 0
+    assert {r["id"] for r in json.loads(capsys.readouterr().out)} == {JOB_A, JOB_B}
+    with pytest.raises(SystemExit) as refused:
+        main(["jobs", "--type", "v3", *CONNECT])
+    assert refused.value.code == 2
+
+
+def test_show_of_a_2_0_job_lists_no_batches(
+    org: FakeOrg, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org.jobs[JOB_A] = dataclasses.replace(
+        org.jobs[JOB_A], job_type=JobType.V2_INGEST, state=JobState.IN_PROGRESS
+    )
+    assert main(["show", JOB_A, "--batches", *CONNECT]) == 0
+    captured = capsys.readouterr()
+    assert "InProgress" in captured.out  # a 2.0-only state: the kind is V2
+    assert captured.err == "bulktui: a Bulk API 2.0 job has no batches to list\n"
+    assert not any(r.url.path.endswith("/batch") for r in org.requests)

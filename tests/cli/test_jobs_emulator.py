@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from bulktui.api.enums import JobState
 from bulktui.cli import main
 from bulktui.emulator.engine import Engine
 from bulktui.emulator.seeding import seed_jobs
@@ -110,7 +111,10 @@ def test_close_then_close_again(org: Org, capsys: pytest.CaptureFixture[str]) ->
     assert main(["abort", job.id, "--yes", *org.args]) == 0
     assert main(["close", job.id, "--yes", *org.args]) == 1
     err = capsys.readouterr().err
-    assert err == "bulktui: InvalidJobState: Closing already aborted Job not allowed\n"
+    assert err == (
+        f"bulktui: Job {job.id}: Only an Open job can be closed; this one is Aborted. "
+        "Nothing was sent.\n"
+    )
 
 
 def test_create(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
@@ -129,8 +133,11 @@ def test_create(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
     job = json.loads(capsys.readouterr().out)
     assert job["id"] in org.engine.jobs and job["externalIdFieldName"] == "Email"
     assert job["state"] == "Open" and job["numberBatchesTotal"] == 0
-    assert main(["create", "--object", "Contact", "--operation", "upsert", *org.args]) == 1
-    assert "InvalidJob: External ID was blank for Contact" in capsys.readouterr().err
+    before = len(org.engine.jobs)
+    assert main(["create", "--object", "Contact", "--operation", "upsert", *org.args]) == 2
+    err = capsys.readouterr().err
+    assert err == "bulktui: external id field: required for upsert; nothing was sent\n"
+    assert len(org.engine.jobs) == before
 
 
 def test_subprocess_jobs_json_from_the_environment(org: Org) -> None:
@@ -198,3 +205,47 @@ def test_tls_needs_the_ca_bundle() -> None:
         assert len(json.loads(trusted.stdout)) == 1
     finally:
         server.stop()
+
+
+def test_abort_of_an_unknown_id_is_no_such_job(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unknown = "7505g000ZZZZZZZAY5"
+    fresh = ["--instance-url", org.server.url, "--session-id", org.engine.issue_session()]
+    assert main(["abort", unknown, "--yes", *fresh]) == 1
+    assert capsys.readouterr().err == (
+        f"bulktui: Job {unknown}: no such job in this org; nothing was aborted.\n"
+    )
+
+
+def test_subprocess_ctrl_c_at_the_prompt_cancels_at_once(org: Org) -> None:
+    import pty
+    import select
+    import signal
+
+    (job,) = seed_jobs(org.engine, [{"state": "Open"}])
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bulktui", "abort", job.id],
+        stdin=secondary,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**org.env, "BULKTUI_SESSION_ID": org.engine.issue_session()},
+    )
+    os.close(secondary)
+    try:
+        assert proc.stderr is not None
+        seen = b""
+        while b"[y/N]" not in seen:
+            ready, _, _ = select.select([proc.stderr], [], [], 30)
+            assert ready, seen
+            chunk = os.read(proc.stderr.fileno(), 4096)
+            assert chunk, seen
+            seen += chunk
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 130  # no Enter needed, no second Ctrl+C
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(primary)
+    assert org.engine.jobs[job.id].state is JobState.OPEN

@@ -12,6 +12,7 @@ import httpx
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.retry import RetryPolicy
+from bulktui.core.config import PollerConfig
 from bulktui.core.poller import Poller
 from bulktui.core.snapshot import Snapshot
 from bulktui.emulator import Engine, FaultSpec, ManualClock, create_app
@@ -40,7 +41,8 @@ class Org:
 
     def start_poller(self, **kw: Any) -> Poller:
         self.base = Counter(self.engine.stats)
-        self.poller = Poller(self.client, clock=self.clock, on_snapshot=self.published.append, **kw)
+        self.poller = Poller(self.client, PollerConfig(**kw), clock=self.clock)
+        self.poller.add_listener(self.published.append)
         return self.poller
 
     def requests(self, route: str | None = None) -> int:

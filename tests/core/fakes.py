@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from bulktui.api.enums import BatchState, JobState, JobType, Operation
 from bulktui.api.errors import ApiError
 from bulktui.api.ids import JOB_PREFIX, make_id
+from bulktui.api.lifecycle import JobKind
 from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -81,6 +82,8 @@ class FakeClient:
         self.calls: Counter[str] = Counter()
         self.gets: Counter[str] = Counter()
         self.batch_lists: Counter[str] = Counter()
+        self.kinds: dict[str, JobKind | None] = {}  # the kind each job was last read as
+        self.unknown_to_get: set[str] = set()  # listed, but the GET says no such job
         self.fail_with: BaseException | None = None  # raised by every call while set
         self.fail_get: dict[str, BaseException] = {}
         self.names = {ME: "Ada Lovelace", "005000000000002AAA": "Grace Hopper"}
@@ -101,12 +104,13 @@ class FakeClient:
         self._hit("list_jobs")
         return [row_of(j) for j in self.jobs.values()]
 
-    async def get_job(self, job_id: str) -> JobInfo:
+    async def get_job(self, job_id: str, kind: JobKind | None = None) -> JobInfo:
         self._hit("get_job")
         self.gets[job_id] += 1
+        self.kinds[job_id] = kind
         if job_id in self.fail_get:
             raise self.fail_get[job_id]
-        if job_id not in self.jobs:
+        if job_id not in self.jobs or job_id in self.unknown_to_get:
             raise ApiError(400, "InvalidJob", f"Unable to find job {job_id}")
         return self.jobs[job_id]
 
@@ -123,6 +127,9 @@ class FakeClient:
             username="ada@example.com",
             display_name="Ada Lovelace",
         )
+
+    def fastest_reply_since(self, mark: int) -> float | None:
+        return None
 
     async def user_names(self, ids: Sequence[str]) -> dict[str, str]:
         self._hit("user_names")

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bulktui.api.enums import JobState
+from bulktui.api.lifecycle import is_live
 from bulktui.core.actions import ActionRefused, ActionRunner, ActionSucceeded
 from bulktui.core.snapshot import LinkState
 
@@ -41,7 +42,7 @@ async def test_a_running_job_is_fetched_every_cycle_until_it_ends(org: Org) -> N
     poller = org.start_poller()
     await org.cycles(12)
     view = poller.snapshot.jobs[job.id]
-    assert view.job.state is JobState.CLOSED and not view.job.can_change
+    assert view.job.state is JobState.CLOSED and not is_live(view.job)
     assert view.job.number_records_processed == 200
     gets = org.requests(GET_JOB)
     await org.cycles(10)
@@ -108,7 +109,7 @@ async def test_purged_job_is_shown_as_purged(org: Org) -> None:
     await org.cycles(3)
     snap = poller.snapshot
     assert snap.jobs[job.id].purged and snap.link is LinkState.LIVE and snap.problem is None
-    assert org.requests(GET_JOB) == 3
+    assert org.requests(GET_JOB) == 3 + 1  # one GET confirms that the job is gone
 
 
 async def test_no_snapshot_when_nothing_changed_and_pause_sends_nothing(org: Org) -> None:
@@ -216,10 +217,27 @@ async def test_actions_against_the_emulator(org: Org) -> None:
 
     again = await runner.abort(running.id)
     assert isinstance(again, ActionRefused)
-    assert again.reason == f"Job {running.id} had already aborted; nothing was aborted."
+    assert again.reason == (
+        f"Job {running.id} had already changed, so nothing was aborted: "
+        "Only an Open or Closed job can be aborted; this one is Aborted."
+    )
 
     closed = await runner.close(finished.id)
-    assert isinstance(closed, ActionRefused) and "already closed" in closed.reason
+    assert isinstance(closed, ActionRefused) and "this one is Closed" in closed.reason
 
     late = await runner.abort(finished.id)  # 1.0 allows it; say nothing was stopped
     assert isinstance(late, ActionSucceeded) and "nothing was stopped" in late.message
+
+
+async def test_abort_by_id_of_a_job_the_org_does_not_know(org: Org) -> None:
+    org.ended(2)
+    poller = org.start_poller()
+    runner = ActionRunner(org.client, poller)
+    await org.cycles(1)
+    unknown = "7505g000ZZZZZZZAY5"
+    sent = org.requests()
+    outcome = await runner.abort(unknown)
+    assert isinstance(outcome, ActionRefused)
+    assert outcome.reason == f"Job {unknown}: no such job in this org; nothing was aborted."
+    assert org.requests() == sent + 1  # one look-up; no abort was sent
+    assert unknown not in poller.snapshot.jobs

@@ -10,7 +10,9 @@ import pytest
 
 from bulktui.api.enums import JobState
 from bulktui.api.errors import TransportError
+from bulktui.api.lifecycle import JobKind
 from bulktui.api.models import JobInfo
+from bulktui.core.config import PollerConfig
 from bulktui.core.poller import Poller
 from bulktui.core.snapshot import LinkState
 
@@ -49,7 +51,7 @@ async def loop() -> AsyncIterator[tuple[Poller, FakeClient, Gate]]:
     client = FakeClient([job(1), job(2, JobState.OPEN, queued=1)])
     clock = ManualClock()
     gate = Gate(clock)
-    poller = Poller(client, clock=clock, sleep=gate.sleep, select_delay=0)
+    poller = Poller(client, PollerConfig(select_delay=0), clock=clock, sleep=gate.sleep)
     task = asyncio.create_task(poller.run())
     yield poller, client, gate
     task.cancel()
@@ -121,7 +123,7 @@ async def test_selection_is_fetched_between_cycles(
 async def test_per_job_gets_are_bounded_and_cycles_never_overlap() -> None:
     client = SlowClient([job(n, JobState.OPEN, queued=1) for n in range(1, 21)])
     clock = ManualClock()
-    poller = Poller(client, clock=clock, concurrency=4)
+    poller = Poller(client, PollerConfig(concurrency=4), clock=clock)
     first = asyncio.create_task(poller.cycle())
     second = asyncio.create_task(poller.cycle())  # waits for the first
     await settle()
@@ -138,12 +140,12 @@ class SlowClient(FakeClient):
         self.in_flight = 0
         self.peak = 0
 
-    async def get_job(self, job_id: str) -> JobInfo:
+    async def get_job(self, job_id: str, kind: JobKind | None = None) -> JobInfo:
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
         try:
             await self.release.wait()
-            return await super().get_job(job_id)
+            return await super().get_job(job_id, kind)
         finally:
             self.in_flight -= 1
 
@@ -152,7 +154,7 @@ async def test_counts_are_filled_between_cycles_not_one_budget_per_interval() ->
     client = FakeClient([job(n) for n in range(1, 11)])
     clock = ManualClock()
     gate = Gate(clock)
-    poller = Poller(client, clock=clock, sleep=gate.sleep, backfill_per_cycle=3)
+    poller = Poller(client, PollerConfig(backfill_per_cycle=3), clock=clock, sleep=gate.sleep)
     task = asyncio.create_task(poller.run())
     try:
         await gate.parked()
@@ -169,7 +171,7 @@ async def test_a_failed_fill_round_waits_for_the_next_clean_cycle() -> None:
     client.fail_get[job_id(5)] = TransportError("reset")
     clock = ManualClock()
     gate = Gate(clock)
-    poller = Poller(client, clock=clock, sleep=gate.sleep, backfill_per_cycle=3)
+    poller = Poller(client, PollerConfig(backfill_per_cycle=3), clock=clock, sleep=gate.sleep)
     task = asyncio.create_task(poller.run())
     try:
         await gate.parked()
@@ -182,3 +184,28 @@ async def test_a_failed_fill_round_waits_for_the_next_clean_cycle() -> None:
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_hung_cycle_makes_the_link_degraded_then_stale_in_words() -> None:
+    client = SlowClient([job(1, JobState.OPEN, queued=1)])
+    clock = ManualClock()
+    poller = Poller(client, PollerConfig(), clock=clock)
+    client.release.set()
+    await poller.cycle()
+    client.release.clear()
+    poller.invalidate(job_id(1))
+    task = asyncio.create_task(poller.cycle())
+    await settle()
+    assert client.in_flight == 1 and poller.status.link is LinkState.LIVE
+    clock.advance(11)  # two intervals and then some: late
+    status = poller.status
+    assert status.link is LinkState.DEGRADED
+    assert status.problem is not None and "running now has taken 11 s" in status.problem
+    clock.advance(60)
+    assert poller.status.link is LinkState.STALE
+    client.release.set()
+    await task
+    assert poller.status.link is LinkState.STALE  # its data is as old as its start: 71 s
+    assert "running late" in (poller.status.problem or "")
+    await poller.cycle()
+    assert poller.status.link is LinkState.LIVE and poller.status.problem is None

@@ -13,6 +13,8 @@ from bulktui.api.errors import (
     ReauthenticationError,
     TransportError,
 )
+from bulktui.api.lifecycle import JobKind
+from bulktui.core.config import PollerConfig
 from bulktui.core.poller import Poller
 from bulktui.core.snapshot import LinkState, Snapshot
 
@@ -22,7 +24,8 @@ from .fakes import ME, FakeClient, ManualClock, job, job_id
 def make(client: FakeClient, **kw: object) -> tuple[Poller, ManualClock, list[Snapshot]]:
     clock = ManualClock()
     published: list[Snapshot] = []
-    poller = Poller(client, clock=clock, on_snapshot=published.append, **kw)  # type: ignore[arg-type]
+    poller = Poller(client, PollerConfig(**kw), clock=clock)  # type: ignore[arg-type]
+    poller.add_listener(published.append)
     return poller, clock, published
 
 
@@ -121,7 +124,7 @@ async def test_v2_jobs_get_no_batch_list() -> None:
     assert client.calls["list_batches"] == 0
 
 
-async def test_vanished_job_is_purged_not_an_error_and_never_fetched() -> None:
+async def test_vanished_job_is_purged_after_one_confirming_get_not_an_error() -> None:
     client = FakeClient([job(1), job(2, JobState.OPEN, queued=1)])
     poller, clock, _ = make(client)
     await step(poller, clock)
@@ -131,7 +134,45 @@ async def test_vanished_job_is_purged_not_an_error_and_never_fetched() -> None:
     snap = poller.snapshot
     assert snap.jobs[job_id(1)].purged and snap.jobs[job_id(2)].purged
     assert snap.link is LinkState.LIVE and snap.problem is None
-    assert client.gets[job_id(2)] == 1
+    assert client.gets[job_id(1)] == client.gets[job_id(2)] == 2  # read, then confirmed gone
+
+
+async def test_a_listed_job_its_endpoint_does_not_know_is_never_called_purged() -> None:
+    # The "InvalidJob -> purged -> un-purged" loop: a listing shows the job, its GET says no.
+    client = FakeClient([job(1, JobState.IN_PROGRESS, job_type=JobType.V2_INGEST)])
+    client.unknown_to_get.add(job_id(1))
+    poller, clock, published = make(client)
+    await step(poller, clock, 10)
+    assert not any(s.jobs[job_id(1)].purged for s in published if job_id(1) in s.jobs)
+    assert client.gets[job_id(1)] == 1  # asked once, not every cycle
+    client.update(1, state=JobState.JOB_COMPLETE, system_modstamp=clock.now())
+    client.unknown_to_get.clear()
+    await step(poller, clock)
+    assert client.gets[job_id(1)] == 2  # its row changed: worth one more GET
+    assert poller.snapshot.jobs[job_id(1)].job.state is JobState.JOB_COMPLETE
+
+
+async def test_each_job_is_read_at_the_endpoint_of_its_kind_and_2_0_only_while_live() -> None:
+    client = FakeClient(
+        [
+            job(1, JobState.IN_PROGRESS, job_type=JobType.V2_INGEST, processed=10),
+            job(2, JobState.JOB_COMPLETE, job_type=JobType.V2_QUERY),
+            job(3, JobState.OPEN, queued=1),
+        ]
+    )
+    poller, clock, _ = make(client)
+    for n in range(5):
+        client.update(1, number_records_processed=100 * (n + 2))
+        await step(poller, clock)
+    assert client.kinds == {
+        job_id(1): JobKind.V2_INGEST,
+        job_id(2): JobKind.V2_QUERY,
+        job_id(3): JobKind.V1,
+    }
+    assert client.gets[job_id(1)] == 5 and client.gets[job_id(2)] == 1
+    client.update(1, state=JobState.JOB_COMPLETE, system_modstamp=clock.now())
+    await step(poller, clock, 5)
+    assert client.gets[job_id(1)] == 6  # ended: read once more for its final counts, then never
 
 
 async def test_user_names_resolved_once_and_whoami_once() -> None:
@@ -160,7 +201,9 @@ async def test_nothing_published_when_nothing_changed() -> None:
     )  # type: ignore[operator]
     client.update(2, number_records_processed=7)
     await step(poller, clock, 12)
-    assert len(published) == count + 1
+    assert len(published) == count + 2  # the change, then its rate back to 0/s
+    assert (published[-2].jobs[job_id(2)].throughput or 0) > 0
+    assert published[-1].jobs[job_id(2)].throughput == 0.0
     # Unchanged jobs keep their view objects, so the UI can diff cheaply by identity.
     assert published[-1].jobs[job_id(1)] is published[-2].jobs[job_id(1)]
 
@@ -264,7 +307,7 @@ async def test_backfill_budget_live_jobs_first() -> None:
     poller, clock, _ = make(client, backfill_per_cycle=4)
     await step(poller, clock)
     assert client.gets[job_id(99)] == 1
-    assert sum(client.gets.values()) == 4
+    assert sum(client.gets.values()) == 1 + 4  # the live job is never part of the budget
     await step(poller, clock, 3)
     assert all(client.gets[job_id(n)] == 1 for n in range(1, 11))
 
@@ -301,10 +344,52 @@ async def test_run_loop_with_fake_sleep() -> None:
             cycles.set()
             await asyncio.Event().wait()  # park until cancelled
 
-    poller = Poller(client, clock=clock, sleep=sleep, select_delay=0)
+    poller = Poller(client, PollerConfig(select_delay=0), clock=clock, sleep=sleep)
     task = asyncio.create_task(poller.run())
     await asyncio.wait_for(cycles.wait(), 5)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert slept[:4] == [5.0, 5.0, 5.0, 5.0]
     assert client.calls["list_jobs"] == 5
+
+
+async def test_a_rate_is_not_frozen_once_a_job_stops_moving() -> None:
+    client = FakeClient([job(1, JobState.OPEN, queued=1, processed=0)])
+    poller, clock, published = make(client)
+    await step(poller, clock)
+    for n in range(1, 4):
+        client.update(1, number_records_processed=135 * n)
+        await step(poller, clock)
+    assert poller.snapshot.jobs[job_id(1)].throughput == 27.0
+    seen = len(published)
+    await step(poller, clock, 2)  # it stopped: within two cycles the rate says so
+    assert poller.snapshot.jobs[job_id(1)].throughput == 0.0
+    assert len(published) > seen  # and the console hears it
+    client.update(1, state=JobState.CLOSED, number_batches_queued=0, system_modstamp=clock.now())
+    await step(poller, clock, 2)
+    assert poller.snapshot.jobs[job_id(1)].throughput is None  # ended: no rate at all
+
+
+async def test_loading_until_the_detail_arrives_unless_the_row_shows_it_ended() -> None:
+    rows = [
+        job(1, JobState.OPEN, queued=1),
+        job(2, JobState.CLOSED),
+        job(3, JobState.JOB_COMPLETE, job_type=JobType.V2_INGEST),
+        job(4, JobState.FAILED),
+    ]
+    client = FakeClient(rows)
+    client.fail_with = None
+    poller, clock, published = make(client, backfill_per_cycle=1)
+    client.fail_get = {job_id(n): TransportError("reset") for n in (1, 2, 3, 4)}
+    await step(poller, clock)
+    first = published[0].jobs  # the listing, before any GET
+    assert {n: first[job_id(n)].loading for n in (1, 2, 3, 4)} == {
+        1: True,  # live by its row, no counts yet
+        2: True,  # a Closed 1.0 row cannot say whether batches still run
+        3: False,  # a finished 2.0 job: ended by its row
+        4: False,
+    }
+    assert first[job_id(3)].kind is JobKind.V2_INGEST and first[job_id(1)].kind is JobKind.V1
+    client.fail_get = {}
+    await step(poller, clock, 4)
+    assert not any(v.loading for v in poller.snapshot.jobs.values())
