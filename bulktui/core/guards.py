@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from bulktui.api.enums import JobState
 from bulktui.api.lifecycle import JobAction, JobKind, allowed_actions, has_counts, is_live, kind_of
 from bulktui.api.models import JobInfo
-from bulktui.core.actions import ActionOutcome, ActionRefused, ActionSucceeded
+from bulktui.core.actions import ActionOutcome, ActionRefused, ActionSucceeded, Origin
 from bulktui.core.clock import Clock, seconds_between
 from bulktui.core.guard_rules import GuardAction, Metric, Rule, RuleSet
 from bulktui.core.snapshot import JobView, LinkState, Snapshot
@@ -133,11 +133,11 @@ class RuleActions(Protocol):
     """The slice of ``ActionRunner`` a rule uses."""
 
     async def abort(
-        self, job_id: str, *, origin: str = "console", rule: str | None = None
+        self, job_id: str, *, origin: Origin = "console", rule: str | None = None
     ) -> ActionOutcome: ...
 
     async def close(
-        self, job_id: str, *, origin: str = "console", rule: str | None = None
+        self, job_id: str, *, origin: Origin = "console", rule: str | None = None
     ) -> ActionOutcome: ...
 
 

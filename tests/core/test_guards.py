@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bulktui.api.enums import JobState, JobType, Operation
 from bulktui.api.models import JobInfo
-from bulktui.core.actions import Action, ActionOutcome, ActionRefused, ActionSucceeded
+from bulktui.core.actions import Action, ActionOutcome, ActionRefused, ActionSucceeded, Origin
 from bulktui.core.guard_rules import parse_rules
 from bulktui.core.guards import (
     EventKind,
@@ -178,7 +178,7 @@ class RecordingActions:
     calls: list[tuple[str, str, str | None]] = field(default_factory=list)
 
     async def abort(
-        self, job_id: str, *, origin: str = "console", rule: str | None = None
+        self, job_id: str, *, origin: Origin = "console", rule: str | None = None
     ) -> ActionOutcome:
         self.calls.append((job_id, origin, rule))
         if self.answer == "ok":
@@ -188,7 +188,7 @@ class RecordingActions:
         )
 
     async def close(
-        self, job_id: str, *, origin: str = "console", rule: str | None = None
+        self, job_id: str, *, origin: Origin = "console", rule: str | None = None
     ) -> ActionOutcome:
         raise AssertionError("no close expected")
 
