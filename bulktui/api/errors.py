@@ -51,3 +51,8 @@ class AmbiguousResultError(BulkError):
 
 class ReauthenticationError(BulkError):
     """The session expired and getting a fresh one failed."""
+
+
+class JobNotFoundError(ApiError):
+    """No endpoint knows the job id (1.0, 2.0 ingest and 2.0 query all said so): the job never
+    existed in this org or was purged. Raised only when every endpoint asked said "not found"."""

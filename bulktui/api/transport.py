@@ -62,6 +62,9 @@ class Reply:
     # True when an earlier attempt of this same request may have reached the server (it failed
     # after sending), so an "already in that state" answer may be our own earlier success.
     maybe_applied_before: bool = False
+    # exchange(stream=True): the open response of a 2xx answer, its body not read (``body`` is
+    # empty); the caller reads it and closes it. None for every other reply.
+    stream: httpx.Response | None = field(default=None, repr=False)
     _error: ApiError | None = field(default=None, repr=False)
 
     @property
@@ -196,11 +199,15 @@ class Exchanger:
         params: Mapping[str, str] | None = None,
         idempotent: bool = True,
         ambiguity: str = "",
+        stream: bool = False,
+        accept: str = "application/json",
     ) -> Reply:
         """The final non-transient reply (2xx or an error body the caller interprets).
 
         ``idempotent=False`` forbids resending once the request may have been sent;
-        ``ambiguity`` then says what may or may not have happened.
+        ``ambiguity`` then says what may or may not have happened. ``stream=True`` leaves a
+        2xx body unread and uncapped in ``reply.stream`` (results can be gigabytes; the reader
+        bounds what it holds): the same rules apply until the answer's headers arrive.
         """
         policy = self.retry
         deadline = policy.clock() + policy.total_budget
@@ -211,9 +218,11 @@ class Exchanger:
         while True:
             connection, generation = self.connection, self._generation
             request = self._build(connection, method, root, path, content, content_type, params)
+            if root != "async":
+                request.headers["Accept"] = accept  # CSV for 2.0 results, JSON elsewhere
             retry_after: float | None = None
             try:
-                reply = await self._send(request)
+                reply = await self._send(request, stream)
             except httpx.UnsupportedProtocol as exc:
                 raise TransportError(f"{what}: {_describe(exc)}") from None
             except httpx.DecodingError as exc:
@@ -292,7 +301,7 @@ class Exchanger:
             method, base + path, content=content, headers=headers, params=params
         )
 
-    async def _send(self, request: httpx.Request) -> Reply:
+    async def _send(self, request: httpx.Request, stream: bool = False) -> Reply:
         self.requests_sent += 1
         number = self.requests_sent
         started = time.perf_counter()
@@ -300,6 +309,12 @@ class Exchanger:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("-> %s %s %s", request.method, request.url, redact_headers(request.headers))
         response = await self._http.send(request, stream=True)
+        if (
+            stream
+            and response.is_success
+            and "html" not in response.headers.get("content-type", "")
+        ):
+            return Reply(response.status_code, response.headers, b"", stream=response)
         try:
             body = await self._read_capped(response)
         finally:
