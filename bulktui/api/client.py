@@ -45,6 +45,7 @@ from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo, RecordRes
 from bulktui.api.paths import path_id as _path_id
 from bulktui.api.redact import install as install_log_redaction
 from bulktui.api.retry import RetryPolicy
+from bulktui.api.streams import open_stream
 from bulktui.api.transport import Exchanger, Reply, Root
 from bulktui.api.v2 import V2Jobs
 
@@ -387,6 +388,15 @@ class BulkClient:
         """A query batch's result-set ids (prefix 752)."""
         reply = await self._get("async", _batch_path(job_id, batch_id) + "/result")
         return wire.parse_result_ids(reply.body, _format(reply))
+
+    async def iter_query_result(
+        self, job_id: str, batch_id: str, result_id: str
+    ) -> AsyncIterator[bytes]:
+        """One 1.0 result set as sent, in pieces: a result set may be far over the body cap."""
+        path = _batch_path(job_id, batch_id) + f"/result/{_path_id(result_id)}"
+        async with await open_stream(self._x, "async", path, what="query results") as body:
+            async for piece in body.pieces():
+                yield piece
 
     async def get_query_result(self, job_id: str, batch_id: str, result_id: str) -> bytes:
         """One result set as sent (CSV, XML or JSON, after the job's contentType)."""

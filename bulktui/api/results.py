@@ -83,9 +83,23 @@ class CsvRecordReader:
 
     def finish(self) -> list[list[str]]:
         """The last record, when the body did not end with a line break."""
+        return self._parse(self._rest())
+
+    def feed_records(self, data: bytes) -> list[tuple[bytes, bool]]:
+        """Like ``feed`` without parsing: each completed record's bytes as sent (line break
+        included, byte order mark removed) and whether it was cut."""
+        out: list[tuple[bytes, bool]] = []
+        for start in range(0, len(data), SLICE_BYTES):
+            out.extend((r.data, r.cut) for r in self._split(data[start : start + SLICE_BYTES]))
+        return out
+
+    def finish_records(self) -> list[tuple[bytes, bool]]:
+        return [(r.data, r.cut) for r in self._rest()]
+
+    def _rest(self) -> list[_Record]:
         if not self._parts and not self._cut:
             return []
-        return self._parse([self._take()])
+        return [self._take()]
 
     def _split(self, data: bytes) -> list[_Record]:
         if not self._started:
