@@ -75,6 +75,14 @@ class BodyStream:
 
     async def pieces(self) -> AsyncIterator[bytes]:
         """The decoded body in pieces of at most ``PIECE_BYTES``."""
+        if self._response.is_stream_consumed:
+            # Already read by the transport (an in-process one does): decoded and whole.
+            content = self._response.content
+            for start in range(0, len(content), PIECE_BYTES):
+                piece = content[start : start + PIECE_BYTES]
+                self.bytes_read += len(piece)
+                yield piece
+            return
         layers = _layers(self._response.headers.get("content-encoding", ""), self._what)
         try:
             async for raw in self._response.aiter_raw():
