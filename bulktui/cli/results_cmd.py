@@ -3,8 +3,8 @@ as CSV, streamed from the server to the output (memory stays flat whatever the s
 
 - 2.0 ingest job: the chosen result set as the server sends it (default ``--failed``).
 - 2.0 query job: its records, every page, one header line.
-- 1.0 ingest job: every batch's results merged, the batch id as the first column
-  (``Batch Id``, ``Id``, ``Success``, ``Created``, ``Error``).
+- 1.0 ingest job: every batch's failed (default) or successful results merged, the batch id
+  as the first column (``Batch Id``, ``Id``, ``Success``, ``Created``, ``Error``).
 - 1.0 query job (CSV): every result set of every batch merged, the batch id first.
 
 A job that is still running is refused (exit 2): its results are not final. ``-o FILE`` is
@@ -107,14 +107,12 @@ def _records(client: BulkClient, job: JobInfo, which: ResultSet | None) -> Async
         if job.content_type not in (None, ContentType.CSV):
             raise UsageError(f"job {job.id} returns {job.content_type} results; only CSV merges")
         return _v1_query_records(client, job)
-    return _v1_results(client, job, which)
+    return _v1_results(client, job, which or ResultSet.FAILED)
 
 
-async def _v1_results(
-    client: BulkClient, job: JobInfo, which: ResultSet | None
-) -> AsyncIterator[bytes]:
-    """Every batch's results with the batch id first; only failed or successful rows when
-    asked. One batch (at most 10,000 records) is held at a time."""
+async def _v1_results(client: BulkClient, job: JobInfo, which: ResultSet) -> AsyncIterator[bytes]:
+    """Every batch's failed or successful results with the batch id first. One batch (at most
+    10,000 records) is held at a time."""
     yield _csv_line(V1_HEADER)
     for batch in await client.list_batches(job.id):
         if batch.state is BatchState.NOT_PROCESSED:
