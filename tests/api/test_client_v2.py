@@ -491,3 +491,19 @@ async def test_list_rows_keep_their_job_type() -> None:
         jobs = {j.id: j for j in await client.list_jobs()}
     assert kind_of(jobs[V1_JOB]) is JobKind.V1 and jobs[V1_JOB].job_type is JobType.CLASSIC
     assert kind_of(jobs[V2_JOB]) is JobKind.V2_INGEST
+
+
+async def test_a_transient_answer_before_the_stream_is_retried_like_any_get() -> None:
+    answers = [
+        httpx.Response(
+            503, content=b"<html>maintenance</html>", headers={"Content-Type": "text/html"}
+        ),
+        httpx.Response(200, content=b"<html>still</html>", headers={"Content-Type": "text/html"}),
+        streamed(b'"sf__Id","sf__Error"\n', **{"Content-Type": "text/csv"}),
+    ]
+    clock = FakeClock()
+    transport = httpx.MockTransport(lambda request: answers.pop(0))
+    async with client_for(transport, clock) as client:
+        got = await collect(client.iter_results_v2(V2_JOB, ResultSet.FAILED))
+    assert got == b'"sf__Id","sf__Error"\n' and answers == []
+    assert len(clock.sleeps) == 2  # two waits: the maintenance pages are not results
