@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator
 from typing import Any, BinaryIO
 
 from bulktui.api.client import BulkClient
-from bulktui.api.enums import BatchState, ContentType, ResultSet
+from bulktui.api.enums import BatchState, ContentType, JobState, ResultSet
 from bulktui.api.errors import BulkError
 from bulktui.api.lifecycle import JobKind, is_live, kind_of
 from bulktui.api.models import JobInfo
@@ -84,13 +84,15 @@ def run_results(args: argparse.Namespace) -> int:
 
 def _records(client: BulkClient, job: JobInfo, which: ResultSet | None) -> AsyncIterator[bytes]:
     """The CSV bytes to write, or UsageError (exit 2) for what this job cannot give."""
-    state = job.state.value if job.state is not None else "in an unknown state"
+    kind = kind_of(job)
     if is_live(job):
+        state = job.state.value if job.state is not None else "unknown"
+        if kind is JobKind.V1 and job.state is not JobState.OPEN:
+            state += ", batches still in progress"
         raise UsageError(
             f"job {job.id} is still running ({state}): its results are not final yet; "
             "run this again when it has ended"
         )
-    kind = kind_of(job)
     if kind is JobKind.V2_INGEST:
         return client.iter_results_v2(job.id, which or ResultSet.FAILED)
     query = job.operation is not None and job.operation.is_query
