@@ -104,11 +104,6 @@ class ResultSet(StrEnum):
     UNPROCESSED = "unprocessedrecords"
 
 
-class LineEnding(_TolerantEnum):
-    LF = "LF"
-    CRLF = "CRLF"
-
-
 class ColumnDelimiter(_TolerantEnum):
     """2.0 CSV column delimiters by wire name; ``char`` is the character itself."""
 

@@ -21,8 +21,9 @@ import csv
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from bulktui.api.enums import ColumnDelimiter
 from bulktui.api.errors import ResponseFormatError
-from bulktui.api.models import RecordResult
+from bulktui.api.models import JobInfo, RecordResult
 
 __all__ = [
     "DEFAULT_MAX_GROUPS",
@@ -30,6 +31,7 @@ __all__ = [
     "CsvRecordReader",
     "ErrorGroup",
     "FailedRecordGroups",
+    "delimiter_of",
     "group_failed_v1",
     "group_failed_v2",
     "iter_csv_rows",
@@ -52,6 +54,13 @@ _BOM = codecs.BOM_UTF8
 
 
 # --------------------------------------------------------------------------- reading CSV
+
+
+def delimiter_of(job: JobInfo) -> str:
+    """The column delimiter of a 2.0 job's CSV (its results use the job's own), "," if unset."""
+    if not job.column_delimiter:
+        return ","
+    return ColumnDelimiter(job.column_delimiter).char
 
 
 @dataclass(slots=True)

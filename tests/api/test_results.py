@@ -15,6 +15,7 @@ from bulktui.api.models import RecordError, RecordResult
 from bulktui.api.results import (
     MAX_CELL_CHARS,
     CsvRecordReader,
+    delimiter_of,
     group_failed_v1,
     group_failed_v2,
     iter_csv_rows,
@@ -190,3 +191,12 @@ def test_v1_results_group_by_first_status_code() -> None:
         "false",
         "REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --",
     )
+
+
+def test_a_jobs_delimiter() -> None:
+    from bulktui.api.models import JobInfo
+
+    assert delimiter_of(JobInfo(id="x")) == ","
+    assert delimiter_of(JobInfo(id="x", column_delimiter="PIPE")) == "|"
+    assert delimiter_of(JobInfo(id="x", column_delimiter="TAB")) == "\t"
+    assert delimiter_of(JobInfo(id="x", column_delimiter="SOMETHING_NEW")) == ","
