@@ -5,7 +5,7 @@ Every 1.0 resource (reference §0), the 2.0 job listings (§5), the 2.0 jobs the
 transient failures, ambiguity) live in ``transport.Exchanger``; this module maps resources to
 requests and bodies to models, and turns any body that is not what the request expects into
 ``ResponseFormatError``. Which endpoint a job id belongs to is told by ``find_job``
-(docs/wire-facts.md, "Telling a job's kind").
+(docs/wire-facts.md §6.2).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ keeps at most ``max_groups`` groups of at most ``max_samples`` rows of cells cut
 whoever shows it makes it safe (``bulktui.core.text``).
 
 Error texts look like ``CODE:message:fields --`` (2.0 ``sf__Error``, 1.0 CSV ``Error``), see
-docs/wire-facts.md.
+docs/wire-facts.md §6.1.
 """
 
 from __future__ import annotations

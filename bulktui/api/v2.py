@@ -1,7 +1,7 @@
 """Bulk API 2.0 jobs: ingest and query, each under its own REST resource.
 
-``BulkClient`` delegates here; this module maps the 2.0 resources (docs/wire-facts.md,
-"Bulk API 2.0") to requests and answers to ``JobInfo``:
+``BulkClient`` delegates here; this module maps the 2.0 resources (docs/wire-facts.md §6,
+§6.1) to requests and answers to ``JobInfo``:
 
 - ``/jobs/ingest[/{id}]``: create (POST, JSON), read (GET), mark upload complete or abort
   (PATCH ``{"state": …}``); ``/jobs/ingest/{id}/batches`` takes the CSV (PUT, 201);
