@@ -80,7 +80,7 @@ USER_QUERY_BATCH = 100  # ids per SOQL IN (...) clause: keeps the URL well under
 FIND_ORDER: tuple[JobKind, ...] = (JobKind.V2_INGEST, JobKind.V2_QUERY, JobKind.V1)
 # What an endpoint says when it does not know a job id: 1.0 InvalidJob (HTTP 400), 2.0 and
 # REST NOT_FOUND (HTTP 404); INVALIDJOB and the id codes are accepted from 2.0 as well.
-_NOT_FOUND_CODES = ("InvalidJob", "NOT_FOUND", "INVALID_ID", "MALFORMED_ID", "INVALID_ID_FIELD")
+_NOT_FOUND_CODES = ("InvalidJob", "NOT_FOUND", "INVALID_ID", "MALFORMED_ID")
 
 _CREATE_AMBIGUITY = (
     "the job may or may not have been created; check the job list before creating it again"
