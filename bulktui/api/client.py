@@ -540,8 +540,8 @@ def _wire(value: Enum | str) -> str:
 def _says_not_found(error: BulkError) -> bool:
     """Whether an endpoint answered that it does not know the job id: a definite answer,
     unlike a failure to answer at all."""
-    if not isinstance(error, ApiError):
-        return False
+    if not isinstance(error, ApiError) or not error.code:
+        return False  # an empty or unreadable 404 may be a proxy's: not the API's answer
     return error.status == 404 or error.is_code(*_NOT_FOUND_CODES)
 
 

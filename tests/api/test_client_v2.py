@@ -507,3 +507,17 @@ async def test_a_transient_answer_before_the_stream_is_retried_like_any_get() ->
         got = await collect(client.iter_results_v2(V2_JOB, ResultSet.FAILED))
     assert got == b'"sf__Id","sf__Error"\n' and answers == []
     assert len(clock.sleeps) == 2  # two waits: the maintenance pages are not results
+
+
+async def test_an_empty_404_is_not_the_apis_not_found() -> None:
+    org = V2Org()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "/jobs/ingest/" in request.url.path:
+            return httpx.Response(404)  # no body: a gateway's, not Salesforce's
+        return org.handle(request)
+
+    async with client_for(httpx.MockTransport(handler)) as client:
+        with pytest.raises(BulkError, match="could not tell what job") as caught:
+            await client.find_job(UNKNOWN)
+    assert not isinstance(caught.value, JobNotFoundError)
