@@ -75,6 +75,7 @@ _LIST_ENDPOINTS: dict[str, frozenset[str]] = {
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # read: between chunks, not the whole body
 USER_QUERY_BATCH = 100  # ids per SOQL IN (...) clause: keeps the URL well under 16 kB
 
+MAX_KNOWN_KINDS = 100_000  # job ids whose kind find_job remembers
 # find_job asks in this order: the 2.0 answers name their own jobType, so a 2.0 job is never
 # taken for a 1.0 one; the 1.0 endpoint, asked last, then only ever sees ids 2.0 does not know.
 FIND_ORDER: tuple[JobKind, ...] = (JobKind.V2_INGEST, JobKind.V2_QUERY, JobKind.V1)
@@ -114,6 +115,8 @@ class BulkClient:
         )
         self._job_formats: dict[str, ContentType] = {}  # job id → contentType, once seen
         self._v2 = V2Jobs(self._x)
+        # job id → kind, from listing rows and answers: find_job asks that endpoint first.
+        self._kinds: dict[str, JobKind] = {}
 
     async def __aenter__(self) -> Self:
         return self
@@ -184,14 +187,20 @@ class BulkClient:
         Raises ``JobNotFoundError`` only when every endpoint said it does not know the id. If
         one of them could not answer (the network, a 5xx, an unreadable body) and none knew
         the job, that failure is raised instead, saying that the job's existence could not
-        be told: never "not found" on a guess."""
-        return await self._find(job_id, FIND_ORDER, asked=0)
+        be told: never "not found" on a guess.
+
+        An id this client has seen (in a listing or an answer) is asked at the endpoint of
+        the kind it was seen as first, then at the others in the same order: one request
+        for a listed job, whatever its kind."""
+        known = self._kinds.get(job_id)
+        order = FIND_ORDER if known is None else (known, *(k for k in FIND_ORDER if k != known))
+        return await self._find(job_id, order, asked=0)
 
     async def _find(self, job_id: str, kinds: tuple[JobKind, ...], asked: int) -> JobInfo:
         unsure: BulkError | None = None
         for kind in kinds:
             try:
-                return await self._get_kind(job_id, kind)
+                job = await self._get_kind(job_id, kind)
             except BulkError as exc:
                 if _says_not_found(exc):
                     continue
@@ -200,6 +209,10 @@ class BulkClient:
                 ):
                     raise  # no other endpoint will answer either
                 unsure = unsure or exc
+                continue
+            if kind is JobKind.V1 and unsure is None:
+                self._remember(job.id, kind)  # every endpoint asked before said "not known"
+            return job
         if unsure is not None:
             unsure.message = f"could not tell what job {job_id} is: {unsure.message}"
             unsure.args = (unsure.message,)
@@ -213,12 +226,20 @@ class BulkClient:
 
     async def _get_kind(self, job_id: str, kind: JobKind) -> JobInfo:
         if kind is JobKind.V1:
-            return await self._get_v1(job_id)
-        job = await self._v2.get(job_id, kind)
-        if kind_of(job) is JobKind.V1:
-            # A 2.0 resource that answers for a Classic job: its counts are the 1.0 ones.
-            return await self._get_v1(job_id)
+            job = await self._get_v1(job_id)
+        else:
+            job = await self._v2.get(job_id, kind)
+            if kind_of(job) is JobKind.V1:
+                # A 2.0 resource that answers for a Classic job: its counts are the 1.0 ones.
+                job = await self._get_v1(job_id)
+        if job.job_type is not None:
+            self._remember(job.id, kind_of(job))
         return job
+
+    def _remember(self, job_id: str, kind: JobKind) -> None:
+        if job_id not in self._kinds and len(self._kinds) >= MAX_KNOWN_KINDS:
+            self._kinds.pop(next(iter(self._kinds)))  # the oldest: bounded whatever the org
+        self._kinds[job_id] = kind
 
     async def close_job(self, job_id: str, kind: JobKind = JobKind.V1) -> JobInfo:
         """1.0: state Closed. 2.0 ingest: state UploadComplete (processing starts). A 2.0
@@ -428,6 +449,9 @@ class BulkClient:
         for jobs in pages:
             for job in jobs:
                 seen.setdefault(job.id, job)
+        for job in seen.values():
+            if job.job_type is not None:
+                self._remember(job.id, kind_of(job))
         return list(seen.values())
 
     async def _list_endpoint(self, name: str, job_type: str | None) -> list[JobInfo]:

@@ -125,10 +125,37 @@ async def test_find_job_asks_ingest_then_query_then_1_0(
     )
     async with client_for(org.transport) as client:
         job = await client.find_job(job_id)
-        assert await client.get_job(job_id) == job  # no kind: the same search
+        assert await client.get_job(job_id) == job  # no kind: a search, its kind now known
     assert job.id == job_id and kind_of(job) is kind
     where = ["async" if "/async/" in p else p.split("/jobs/")[1].split("/")[0] for p in paths(org)]
-    assert where == asked * 2
+    assert where == [*asked, asked[-1]]  # the second time, the endpoint that knew it first
+
+
+async def test_a_listed_job_is_found_with_one_request_whatever_its_kind() -> None:
+    org = V2Org(classic={V1_JOB: v1_job()})
+    row = v2_wire(v1_job()) | {"jobType": "Classic"}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(("/jobs/ingest", "/jobs/query")):
+            return json_response({"done": True, "records": [row], "nextRecordsUrl": None})
+        return org.handle(request)
+
+    async with client_for(httpx.MockTransport(handler)) as client:
+        await client.list_jobs()
+        org.requests.clear()
+        job = await client.find_job(V1_JOB)
+    assert kind_of(job) is JobKind.V1
+    assert paths(org) == [f"GET /services/async/64.0/job/{V1_JOB}"]
+
+
+async def test_a_job_remembered_under_one_kind_but_gone_there_is_still_looked_for() -> None:
+    org = V2Org(ingest={V2_JOB: v2_job(V2_JOB, "ingest", JobState.OPEN)})
+    async with client_for(org.transport) as client:
+        await client.find_job(V2_JOB)
+        del org.ingest[V2_JOB]
+        with pytest.raises(JobNotFoundError):
+            await client.find_job(V2_JOB)
+    assert len(org.requests) == 1 + 3
 
 
 async def test_an_id_no_endpoint_knows_is_not_found_after_asking_all_three() -> None:
