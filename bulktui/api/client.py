@@ -1,17 +1,18 @@
-"""BulkClient: the async Bulk API 1.0 client, plus the REST calls a job console needs.
+"""BulkClient: the async Bulk API client (1.0 and 2.0), plus the REST calls a job console needs.
 
-Every 1.0 resource (reference §0), the 2.0 job listings (§5), who-am-I and user names. The
-rules for resending requests (session renewal, transient failures, ambiguity) live in
-``exchange.Exchanger``; this module maps resources to requests and bodies to models, and
-turns any body that is not what the request expects into ``ResponseFormatError``.
+Every 1.0 resource (reference §0), the 2.0 job listings (§5), the 2.0 jobs themselves (through
+``v2.V2Jobs``), who-am-I and user names. The rules for resending requests (session renewal,
+transient failures, ambiguity) live in ``exchange.Exchanger``; this module maps resources to
+requests and bodies to models, and turns any body that is not what the request expects into
+``ResponseFormatError``. Which endpoint a job id belongs to is told by ``find_job``
+(docs/wire-facts.md §6.2).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from enum import Enum
 from types import TracebackType
 from typing import Any, Self
@@ -21,15 +22,33 @@ import httpx
 
 from bulktui.api import wire
 from bulktui.api.connection import Connection, ReauthHook
-from bulktui.api.enums import ConcurrencyMode, ContentType, JobState, JobType, Operation
-from bulktui.api.errors import ApiError, ResponseFormatError
+from bulktui.api.enums import (
+    ConcurrencyMode,
+    ContentType,
+    JobState,
+    JobType,
+    Operation,
+    ResultSet,
+)
+from bulktui.api.errors import (
+    ApiError,
+    BulkError,
+    InvalidSessionError,
+    JobNotFoundError,
+    QuotaExceededError,
+    ReauthenticationError,
+    ResponseFormatError,
+)
 from bulktui.api.exchange import Exchanger, Reply, Root, state_changing
 from bulktui.api.ids import InvalidIdError, normalize_id, to18
-from bulktui.api.lifecycle import JobKind
+from bulktui.api.lifecycle import JobAction, JobKind, kind_of, refusal
 from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo, RecordResult
 from bulktui.api.paging import MAX_PAGES, PageGuard
+from bulktui.api.paths import path_id as _path_id
 from bulktui.api.redact import install as install_log_redaction
 from bulktui.api.retry import RetryPolicy
+from bulktui.api.streams import open_stream
+from bulktui.api.v2 import V2Jobs
 
 __all__ = ["BATCH_CONTENT_TYPES", "BulkClient", "RetryPolicy"]
 
@@ -56,13 +75,23 @@ _LIST_ENDPOINTS: dict[str, frozenset[str]] = {
 }
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # read: between chunks, not the whole body
 USER_QUERY_BATCH = 100  # ids per SOQL IN (...) clause: keeps the URL well under 16 kB
-_PATH_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
+
+MAX_KNOWN_KINDS = 100_000  # job ids whose kind find_job remembers
+# find_job asks in this order: the 2.0 answers name their own jobType, so a 2.0 job is never
+# taken for a 1.0 one; the 1.0 endpoint, asked last, then only ever sees ids 2.0 does not know.
+FIND_ORDER: tuple[JobKind, ...] = (JobKind.V2_INGEST, JobKind.V2_QUERY, JobKind.V1)
+# What an endpoint says when it does not know a job id: 1.0 InvalidJob (HTTP 400), 2.0 and
+# REST NOT_FOUND (HTTP 404); INVALIDJOB and the id codes are accepted from 2.0 as well.
+_NOT_FOUND_CODES = ("InvalidJob", "NOT_FOUND", "INVALID_ID", "MALFORMED_ID")
 
 _CREATE_AMBIGUITY = (
     "the job may or may not have been created; check the job list before creating it again"
 )
 _BATCH_AMBIGUITY = (
     "the batch may or may not have been added; check the job's batches before adding it again"
+)
+_UPLOAD_AMBIGUITY = (
+    "the data may or may not have been uploaded; check the job before uploading it again"
 )
 _CLOSE_AMBIGUITY = "the job may or may not have been closed; check its state"
 _ABORT_AMBIGUITY = "the job may or may not have been aborted; check its state"
@@ -93,6 +122,9 @@ class BulkClient:
         )
         self._job_formats: dict[str, ContentType] = {}  # job id → contentType, once seen
         self.max_pages = max_pages  # for every paged call (paging.PageGuard)
+        self._v2 = V2Jobs(self._x)
+        # job id → kind, from listing rows and answers: find_job asks that endpoint first.
+        self._kinds: dict[str, JobKind] = {}
 
     async def __aenter__(self) -> Self:
         return self
@@ -132,6 +164,154 @@ class BulkClient:
         times = [t for n, t in self._x.reply_times if n > mark]
         return min(times) if times else None
 
+    # ----------------------------------------------------------------------- jobs, any kind
+
+    async def get_job(self, job_id: str, kind: JobKind | None = None) -> JobInfo:
+        """The job's full JobInfo from the endpoint of its kind; ``None``: ``find_job``.
+
+        When the endpoint of ``kind`` does not know the id (a 2.0 id given for a 1.0 job, or
+        the reverse), the other endpoints are asked before anything is concluded, so the
+        answer is the job as it is, or ``JobNotFoundError`` when no endpoint knows it."""
+        if kind is None:
+            return await self.find_job(job_id)
+        try:
+            job = await self._get_kind(job_id, kind)
+        except BulkError as exc:
+            if not _says_not_found(exc):
+                raise
+            others = tuple(k for k in FIND_ORDER if k is not kind)
+            return await self._find(job_id, others, asked=1)
+        return job
+
+    async def find_job(self, job_id: str) -> JobInfo:
+        """The job, from whichever endpoint knows it; the kind is not known beforehand.
+
+        The endpoints are asked in ``FIND_ORDER``: 2.0 ingest, then 2.0 query, then 1.0. A
+        2.0 answer names its own ``jobType``, so a 2.0 job can never pass for a 1.0 job; the
+        1.0 endpoint is asked only about ids neither 2.0 endpoint knows. One request for a 2.0
+        ingest job, two for a 2.0 query job, three for a 1.0 job: callers that know the kind
+        (from a listing) pass it to ``get_job`` instead.
+
+        Raises ``JobNotFoundError`` only when every endpoint said it does not know the id. If
+        one of them could not answer (the network, a 5xx, an unreadable body) and none knew
+        the job, that failure is raised instead, saying that the job's existence could not
+        be told: never "not found" on a guess.
+
+        An id this client has seen (in a listing or an answer) is asked at the endpoint of
+        the kind it was seen as first, then at the others in the same order: one request
+        for a listed job, whatever its kind."""
+        known = self._kinds.get(job_id)
+        order = FIND_ORDER if known is None else (known, *(k for k in FIND_ORDER if k != known))
+        return await self._find(job_id, order, asked=0)
+
+    async def _find(self, job_id: str, kinds: tuple[JobKind, ...], asked: int) -> JobInfo:
+        unsure: BulkError | None = None
+        for kind in kinds:
+            try:
+                job = await self._get_kind(job_id, kind)
+            except BulkError as exc:
+                if _says_not_found(exc):
+                    continue
+                if isinstance(
+                    exc, InvalidSessionError | QuotaExceededError | ReauthenticationError
+                ):
+                    raise  # no other endpoint will answer either
+                unsure = unsure or exc
+                continue
+            if kind is JobKind.V1 and unsure is None:
+                self._remember(job.id, kind)  # every endpoint asked before said "not known"
+            return job
+        if unsure is not None:
+            unsure.message = f"could not tell what job {job_id} is: {unsure.message}"
+            unsure.args = (unsure.message,)
+            raise unsure
+        raise JobNotFoundError(
+            404,
+            "NOT_FOUND",
+            f"no job {job_id} in this org: neither Bulk API 1.0 nor 2.0 knows it "
+            f"({asked + len(kinds)} endpoints asked)",
+        )
+
+    async def _get_kind(self, job_id: str, kind: JobKind) -> JobInfo:
+        if kind is JobKind.V1:
+            job = await self._get_v1(job_id)
+        else:
+            job = await self._v2.get(job_id, kind)
+            if kind_of(job) is JobKind.V1:
+                # A 2.0 resource that answers for a Classic job: its counts are the 1.0 ones.
+                job = await self._get_v1(job_id)
+        if job.job_type is not None:
+            self._remember(job.id, kind_of(job))
+        return job
+
+    def _remember(self, job_id: str, kind: JobKind) -> None:
+        if job_id not in self._kinds and len(self._kinds) >= MAX_KNOWN_KINDS:
+            self._kinds.pop(next(iter(self._kinds)))  # the oldest: bounded whatever the org
+        self._kinds[job_id] = kind
+
+    @state_changing(_CLOSE_AMBIGUITY)
+    async def close_job(self, job_id: str, kind: JobKind = JobKind.V1) -> JobInfo:
+        """1.0: state Closed. 2.0 ingest: state UploadComplete (processing starts). A 2.0
+        query job has nothing to close: refused without a request."""
+        if kind is JobKind.V1:
+            return await self._set_state(job_id, JobState.CLOSED)
+        if kind is JobKind.V2_QUERY:
+            why = refusal(JobInfo(id=job_id, job_type=JobType.V2_QUERY), JobAction.CLOSE)
+            raise BulkError(why or "a query job cannot be closed")
+        return await self._v2.set_state(job_id, kind, JobState.UPLOAD_COMPLETE)
+
+    @state_changing(_ABORT_AMBIGUITY)
+    async def abort_job(self, job_id: str, kind: JobKind = JobKind.V1) -> JobInfo:
+        if kind is JobKind.V1:
+            return await self._set_state(job_id, JobState.ABORTED)
+        return await self._v2.set_state(job_id, kind, JobState.ABORTED)
+
+    # ----------------------------------------------------------------------- jobs (2.0)
+
+    @state_changing(_CREATE_AMBIGUITY)
+    async def create_ingest_job_v2(
+        self,
+        object: str,
+        operation: Operation | str,
+        *,
+        external_id_field_name: str | None = None,
+        line_ending: str | None = None,
+        column_delimiter: str | None = None,
+        assignment_rule_id: str | None = None,
+    ) -> JobInfo:
+        """A 2.0 ingest job, Open for its CSV. Like create_job, never resent once it may
+        have reached the server."""
+        return await self._v2.create_ingest(
+            object,
+            _wire(operation),
+            external_id_field_name=external_id_field_name,
+            line_ending=line_ending,
+            column_delimiter=column_delimiter,
+            assignment_rule_id=assignment_rule_id,
+        )
+
+    @state_changing(_UPLOAD_AMBIGUITY)
+    async def upload_job_data_v2(self, job_id: str, data: bytes) -> None:
+        """The job's CSV (first line: field names). Then ``close_job(id, JobKind.V2_INGEST)``."""
+        await self._v2.upload(job_id, data)
+
+    @state_changing(_CREATE_AMBIGUITY)
+    async def create_query_job_v2(
+        self, soql: str, operation: Operation | str = Operation.QUERY
+    ) -> JobInfo:
+        return await self._v2.create_query(soql, _wire(operation))
+
+    def iter_results_v2(self, job_id: str, which: ResultSet) -> AsyncIterator[bytes]:
+        """A 2.0 ingest job's successful, failed or unprocessed records: the CSV as sent,
+        in pieces, never held whole (see ``bulktui.api.results`` to read it)."""
+        return self._v2.results(job_id, which)
+
+    def iter_query_results_v2(
+        self, job_id: str, *, max_records: int | None = None
+    ) -> AsyncIterator[bytes]:
+        """A 2.0 query job's records as one CSV (one header line), following every page."""
+        return self._v2.query_results(job_id, max_records=max_records)
+
     # ----------------------------------------------------------------------- jobs (1.0)
 
     @state_changing(_CREATE_AMBIGUITY)
@@ -167,20 +347,8 @@ class BulkClient:
         )
         return self._job(reply)
 
-    # TEMPORARY (poller branch): C2's signatures, 1.0 only; api2's branch replaces this hunk.
-    async def get_job(self, job_id: str, kind: JobKind | None = None) -> JobInfo:
+    async def _get_v1(self, job_id: str) -> JobInfo:
         return self._job(await self._get("async", f"/job/{_path_id(job_id)}"))
-
-    async def find_job(self, job_id: str) -> JobInfo:
-        return await self.get_job(job_id)
-
-    @state_changing(_CLOSE_AMBIGUITY)
-    async def close_job(self, job_id: str, kind: JobKind = JobKind.V1) -> JobInfo:
-        return await self._set_state(job_id, JobState.CLOSED)
-
-    @state_changing(_ABORT_AMBIGUITY)
-    async def abort_job(self, job_id: str, kind: JobKind = JobKind.V1) -> JobInfo:
-        return await self._set_state(job_id, JobState.ABORTED)
 
     async def _set_state(self, job_id: str, state: JobState) -> JobInfo:
         """Close or abort. Resending is safe (the state is the same either way), but a resend
@@ -204,7 +372,7 @@ class BulkClient:
             and reply.maybe_applied_before
             and error.is_code("InvalidJobState")
         ):
-            job = await self.get_job(job_id)
+            job = await self._get_v1(job_id)
             if job.state == state:
                 log.info("job %s was already %s by an earlier attempt", job_id, state.value)
                 return job
@@ -257,6 +425,15 @@ class BulkClient:
         reply = await self._get("async", _batch_path(job_id, batch_id) + "/result")
         return wire.parse_result_ids(reply.body, _format(reply))
 
+    async def iter_query_result(
+        self, job_id: str, batch_id: str, result_id: str
+    ) -> AsyncIterator[bytes]:
+        """One 1.0 result set as sent, in pieces: a result set may be far over the body cap."""
+        path = _batch_path(job_id, batch_id) + f"/result/{_path_id(result_id)}"
+        async with await open_stream(self._x, "async", path, what="query results") as body:
+            async for piece in body.pieces():
+                yield piece
+
     async def get_query_result(self, job_id: str, batch_id: str, result_id: str) -> bytes:
         """One result set as sent (CSV, XML or JSON, after the job's contentType)."""
         path = _batch_path(job_id, batch_id) + f"/result/{_path_id(result_id)}"
@@ -287,6 +464,9 @@ class BulkClient:
         for jobs in pages:
             for job in jobs:
                 seen.setdefault(job.id, job)
+        for job in seen.values():
+            if job.job_type is not None:
+                self._remember(job.id, kind_of(job))
         return list(seen.values())
 
     async def _list_endpoint(self, name: str, job_type: str | None) -> list[JobInfo]:
@@ -394,12 +574,12 @@ def _wire(value: Enum | str) -> str:
     return str(value.value) if isinstance(value, Enum) else str(value)
 
 
-def _path_id(value: str) -> str:
-    """An id that is safe to put in a URL path (15 or 18 letters and digits)."""
-    value = value.strip()
-    if not _PATH_ID.fullmatch(value):
-        raise InvalidIdError(f"{value!r} is not a Salesforce id: expected 15 or 18 letters/digits")
-    return value
+def _says_not_found(error: BulkError) -> bool:
+    """Whether an endpoint answered that it does not know the job id: a definite answer,
+    unlike a failure to answer at all."""
+    if not isinstance(error, ApiError) or not error.code:
+        return False  # an empty or unreadable 404 may be a proxy's: not the API's answer
+    return error.status == 404 or error.is_code(*_NOT_FOUND_CODES)
 
 
 def _key(job_id: str) -> str:

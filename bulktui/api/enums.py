@@ -94,3 +94,36 @@ class JobType(_TolerantEnum):
     V2_INGEST = "V2Ingest"
     V2_QUERY = "V2Query"
     BIG_OBJECT_INGEST = "BigObjectIngest"
+
+
+class ResultSet(StrEnum):
+    """A 2.0 ingest job's record results; the values are the resource names (docs/wire-facts.md)."""
+
+    SUCCESSFUL = "successfulResults"
+    FAILED = "failedResults"
+    UNPROCESSED = "unprocessedrecords"
+
+
+class ColumnDelimiter(_TolerantEnum):
+    """2.0 CSV column delimiters by wire name; ``char`` is the character itself."""
+
+    BACKQUOTE = "BACKQUOTE"
+    CARET = "CARET"
+    COMMA = "COMMA"
+    PIPE = "PIPE"
+    SEMICOLON = "SEMICOLON"
+    TAB = "TAB"
+
+    @property
+    def char(self) -> str:
+        return _DELIMITER_CHARS.get(self.value, ",")
+
+
+_DELIMITER_CHARS = {
+    "BACKQUOTE": "`",
+    "CARET": "^",
+    "COMMA": ",",
+    "PIPE": "|",
+    "SEMICOLON": ";",
+    "TAB": "\t",
+}

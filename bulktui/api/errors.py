@@ -37,10 +37,6 @@ class QuotaExceededError(ApiError):
     """ExceededQuota (1.0) or REQUEST_LIMIT_EXCEEDED (REST/2.0)."""
 
 
-class JobNotFoundError(ApiError):
-    """No endpoint knows this job id (raised by ``BulkClient.find_job``)."""
-
-
 class TransportError(BulkError):
     """No usable answer: connection refused or reset, timeout, or a 5xx/maintenance page."""
 
@@ -55,3 +51,8 @@ class AmbiguousResultError(BulkError):
 
 class ReauthenticationError(BulkError):
     """The session expired and getting a fresh one failed."""
+
+
+class JobNotFoundError(ApiError):
+    """No endpoint knows the job id (1.0, 2.0 ingest and 2.0 query all said so): the job never
+    existed in this org or was purged. Raised only when every endpoint asked said "not found"."""

@@ -24,6 +24,7 @@ log = logging.getLogger("bulktui")
 # Modules that register subcommands, in help order.
 SUBCOMMAND_MODULES = (
     "bulktui.cli.jobs_cmd",
+    "bulktui.cli.results_cmd",
     "bulktui.cli.emulator_cmd",
     "bulktui.cli.login_cmd",
     "bulktui.cli.history_cmd",

@@ -23,6 +23,7 @@ from bulktui.api.errors import (
     TransportError,
 )
 from bulktui.api.ids import make_id
+from bulktui.api.lifecycle import JobKind
 from bulktui.api.retry import RetryPolicy
 from bulktui.emulator.app import create_app
 from bulktui.emulator.clock import ManualClock
@@ -85,7 +86,7 @@ async def test_csv_insert_lifecycle(make: Make, clock: ManualClock) -> None:
     assert [(r.success, r.created) for r in results] == [(True, True), (False, False), (True, True)]
     assert results[1].status_code == "REQUIRED_FIELD_MISSING" and results[1].id is None
     assert all(r.id and r.id.startswith("001") for r in (results[0], results[2]))
-    job = await client.get_job(job.id)
+    job = await client.get_job(job.id, JobKind.V1)
     assert (job.number_batches_completed, job.number_records_failed) == (1, 1)
     assert await client.get_batch_request(job.id, batch.id) == b"Name,Phone\nAcme,1\n,2\nGlobex,3\n"
     assert await client.list_batches(job.id) == (done,)
@@ -171,7 +172,7 @@ async def test_five_concurrent_expiries_one_reauthentication(make: Make, engine:
     client = make(reauthenticate=hook)
     job = await client.create_job("Account", "insert")
     engine.sessions.expire_all()
-    jobs = await asyncio.gather(*(client.get_job(job.id) for _ in range(5)))
+    jobs = await asyncio.gather(*(client.get_job(job.id, JobKind.V1) for _ in range(5)))
     listed = await client.list_jobs()
     assert calls == 1 and {j.id for j in jobs} == {job.id} and len(listed) == 1
 
@@ -180,7 +181,7 @@ async def test_expiry_without_a_hook(make: Make, engine: Engine) -> None:
     client = make()
     engine.sessions.expire_all()
     with pytest.raises(InvalidSessionError, match="InvalidSessionId"):
-        await client.get_job(NO_SUCH_JOB)
+        await client.get_job(NO_SUCH_JOB, JobKind.V1)
     with pytest.raises(InvalidSessionError, match="INVALID_SESSION_ID"):
         await client.list_jobs()
 
@@ -214,9 +215,9 @@ async def test_malformed_bodies_are_format_errors(make: Make) -> None:
     job = await make().create_job("Account", "insert")
     client = make("malformed=1")
     with pytest.raises(ResponseFormatError, match="malformed XML"):
-        await client.get_job(job.id)  # a success body, cut short
+        await client.get_job(job.id, JobKind.V1)  # a success body, cut short
     with pytest.raises(ResponseFormatError, match="HTTP 400 with an unreadable error body"):
-        await client.get_job(NO_SUCH_JOB)  # an error body, cut short
+        await client.get_job(NO_SUCH_JOB, JobKind.V1)  # an error body, cut short
 
 
 async def test_quota(make: Make) -> None:

@@ -32,6 +32,7 @@ from bulktui.api.errors import (
     ResponseFormatError,
     TransportError,
 )
+from bulktui.api.lifecycle import JobKind
 from bulktui.api.retry import RetryPolicy, parse_retry_after
 
 MakeClient = Callable[..., tuple[BulkClient, Script]]
@@ -66,7 +67,7 @@ async def test_get_retries_transient_failures(
 ) -> None:
     client, script = make_client(fault, fault, job_xml())
     async with client:
-        got = await client.get_job(JOB_ID)
+        got = await client.get_job(JOB_ID, JobKind.V1)
     assert got.id == JOB_ID
     assert len(script.requests) == 3 and client.requests_sent == 3
     # full jitter with random()=0.5: half of 0.5 s, then half of 1 s
@@ -79,7 +80,7 @@ async def test_get_gives_up_after_max_attempts(
     client, script = make_client(*[httpx.Response(503)] * 5)
     async with client:
         with pytest.raises(TransportError, match=r"HTTP 503 \(after 5 attempts\)"):
-            await client.get_job(JOB_ID)
+            await client.get_job(JOB_ID, JobKind.V1)
     assert len(script.requests) == 5 and len(fake_clock.sleeps) == 4
 
 
@@ -97,7 +98,7 @@ async def test_get_gives_up_when_the_time_budget_is_spent(fake_clock: FakeClock)
     client = BulkClient(Connection(INSTANCE, SESSION), transport=script.transport, retry=policy)
     async with client:
         with pytest.raises(TransportError):
-            await client.get_job(JOB_ID)
+            await client.get_job(JOB_ID, JobKind.V1)
     assert fake_clock.sleeps == [4, 8][:1]  # 4 s fits in 10 s; 4 + 8 would not
     assert fake_clock.now <= 10
 
@@ -106,13 +107,13 @@ async def test_the_maintenance_page_ends_as_a_format_error(make_client: MakeClie
     client, _ = make_client(*[html(503)] * 5)
     async with client:
         with pytest.raises(ResponseFormatError, match="HTML page"):
-            await client.get_job(JOB_ID)
+            await client.get_job(JOB_ID, JobKind.V1)
 
 
 async def test_retry_after_is_honoured(make_client: MakeClient, fake_clock: FakeClock) -> None:
     client, _ = make_client(httpx.Response(503, headers={"Retry-After": "3"}), job_xml())
     async with client:
-        await client.get_job(JOB_ID)
+        await client.get_job(JOB_ID, JobKind.V1)
     assert fake_clock.sleeps == [3.0]
 
 
@@ -129,11 +130,11 @@ def test_full_jitter_stays_under_the_cap() -> None:
 
 
 async def test_client_errors_are_not_retried(make_client: MakeClient) -> None:
-    client, script = make_client(error_xml("InvalidJob", "Invalid job id: 7508Z00000QxJb2QAF"))
+    client, script = make_client(error_xml("InvalidUser", "The job belongs to another user"))
     async with client:
         with pytest.raises(ApiError) as caught:
-            await client.get_job(JOB_ID)
-    assert caught.value.code == "InvalidJob" and caught.value.status == 400
+            await client.get_job(JOB_ID, JobKind.V1)
+    assert caught.value.code == "InvalidUser" and caught.value.status == 400
     assert len(script.requests) == 1
 
 
@@ -145,7 +146,7 @@ async def test_certificate_failures_are_not_retried(make_client: MakeClient) -> 
     client, script = make_client(error)
     async with client:
         with pytest.raises(TransportError, match=r"certificate verification failed.*ca-bundle"):
-            await client.get_job(JOB_ID)
+            await client.get_job(JOB_ID, JobKind.V1)
     assert len(script.requests) == 1
 
 
@@ -276,7 +277,7 @@ async def test_v1_session_expiry_reauthenticates_once_and_retries(
 
     client, script = make_client(EXPIRED_V1, job_xml(), reauthenticate=hook)
     async with client:
-        await client.get_job(JOB_ID)
+        await client.get_job(JOB_ID, JobKind.V1)
         assert client.connection.session_id == FRESH
     assert calls == 1
     assert [r.headers["X-SFDC-Session"] for r in script.requests] == [SESSION, FRESH]
@@ -330,7 +331,7 @@ async def test_five_concurrent_expiries_share_one_reauthentication() -> None:
         Connection(INSTANCE, SESSION), transport=httpx.MockTransport(handler), reauthenticate=hook
     )
     async with client:
-        jobs = await asyncio.gather(*(client.get_job(JOB_ID) for _ in range(5)))
+        jobs = await asyncio.gather(*(client.get_job(JOB_ID, JobKind.V1) for _ in range(5)))
     assert len(jobs) == 5 and calls == 1
     assert client.requests_sent == 10
 
@@ -339,7 +340,7 @@ async def test_without_a_hook_the_session_error_is_raised(make_client: MakeClien
     client, _ = make_client(EXPIRED_V1)
     async with client:
         with pytest.raises(InvalidSessionError, match="InvalidSessionId: Invalid session id"):
-            await client.get_job(JOB_ID)
+            await client.get_job(JOB_ID, JobKind.V1)
 
 
 async def test_a_failing_hook_is_a_reauthentication_error_shared_by_waiters() -> None:
@@ -358,7 +359,7 @@ async def test_a_failing_hook_is_a_reauthentication_error_shared_by_waiters() ->
     )
     async with client:
         results = await asyncio.gather(
-            *(client.get_job(JOB_ID) for _ in range(3)), return_exceptions=True
+            *(client.get_job(JOB_ID, JobKind.V1) for _ in range(3)), return_exceptions=True
         )
     assert calls == 1
     assert all(isinstance(r, ReauthenticationError) for r in results)
@@ -377,7 +378,7 @@ async def test_a_fresh_session_refused_again_is_not_looped(make_client: MakeClie
     client, script = make_client(EXPIRED_V1, EXPIRED_V1, reauthenticate=hook)
     async with client:
         with pytest.raises(InvalidSessionError):
-            await client.get_job(JOB_ID)
+            await client.get_job(JOB_ID, JobKind.V1)
     assert calls == 1 and len(script.requests) == 2
 
 
@@ -405,7 +406,7 @@ async def test_unexpected_bodies_are_format_errors(
     client, _ = make_client(answer)
     async with client:
         with pytest.raises((ResponseFormatError, ApiError), match=match):
-            await client.get_job(JOB_ID)
+            await client.get_job(JOB_ID, JobKind.V1)
 
 
 async def test_the_body_cap_stops_reading(make_client: MakeClient) -> None:

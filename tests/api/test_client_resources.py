@@ -14,6 +14,7 @@ from bulktui.api import wire
 from bulktui.api.client import BulkClient
 from bulktui.api.enums import BatchState, ConcurrencyMode, ContentType, JobState, JobType
 from bulktui.api.ids import InvalidIdError
+from bulktui.api.lifecycle import JobKind
 from bulktui.api.models import ApiUsage, BatchInfo, RecordError, RecordResult
 
 MakeClient = Callable[..., tuple[BulkClient, Script]]
@@ -23,7 +24,7 @@ BATCH = BatchInfo(id=BATCH_ID, job_id=JOB_ID, state=BatchState.QUEUED, number_re
 async def test_get_job_sends_the_session_header_to_the_async_root(make_client: MakeClient) -> None:
     client, script = make_client(job_xml())
     async with client:
-        got = await client.get_job(JOB_ID)
+        got = await client.get_job(JOB_ID, JobKind.V1)
     assert got == job()
     (request,) = script.requests
     assert request.method == "GET"
@@ -97,7 +98,7 @@ async def test_close_of_a_known_json_job_sends_json(make_client: MakeClient) -> 
     json_job = wire.job_info_json(job(content_type=ContentType.JSON))
     client, script = make_client(jsn(json_job), jsn(json_job))
     async with client:
-        await client.get_job(JOB_ID)
+        await client.get_job(JOB_ID, JobKind.V1)
         await client.close_job(JOB_ID)
     assert json.loads(script.requests[1].content) == {"state": "Closed"}
 
@@ -198,7 +199,7 @@ async def test_ids_that_could_change_the_path_are_refused(
     client, script = make_client()
     async with client:
         with pytest.raises(InvalidIdError):
-            await client.get_job(bad)
+            await client.get_job(bad, JobKind.V1)
     assert script.requests == []
 
 

@@ -11,6 +11,7 @@ from api_fakes import INSTANCE, JOB_ID, SESSION, Script, error_xml, job_xml
 
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
+from bulktui.api.lifecycle import JobKind
 from bulktui.api.redact import MASK, redact, redact_headers
 
 MakeClient = Callable[..., tuple[BulkClient, Script]]
@@ -33,8 +34,8 @@ async def test_no_secret_in_any_log_record(
         reauthenticate=hook,
     )
     async with client:
-        await client.get_job(JOB_ID)
-        await client.get_job(JOB_ID)
+        await client.get_job(JOB_ID, JobKind.V1)
+        await client.get_job(JOB_ID, JobKind.V1)
         logging.getLogger("bulktui.api").exception("boom", exc_info=RuntimeError(FRESH))
     text = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
     assert caplog.records, "the client should have logged something"
@@ -50,7 +51,7 @@ async def test_httpx_request_lines_stay_out_of_info_logs(
     caplog.set_level(logging.INFO)
     client, _ = make_client(job_xml())
     async with client:
-        await client.get_job(JOB_ID)
+        await client.get_job(JOB_ID, JobKind.V1)
     assert not [r for r in caplog.records if r.name.startswith("httpx")]
 
 

@@ -22,6 +22,7 @@ from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.errors import TransportError
 from bulktui.api.exchange import ssl_context
+from bulktui.api.lifecycle import JobKind
 from bulktui.api.retry import RetryPolicy
 
 
@@ -88,14 +89,14 @@ async def test_an_unknown_ca_is_refused_once_and_clearly(tls_server: tuple[str, 
     client = BulkClient(Connection(url, SESSION), retry=RetryPolicy(sleep=_never))
     async with client:
         with pytest.raises(TransportError, match=r"verification failed for 127\.0\.0\.1"):
-            await client.get_job(JOB_ID)
+            await client.get_job(JOB_ID, JobKind.V1)
     assert client.requests_sent == 1
 
 
 async def test_the_ca_bundle_makes_it_trusted(tls_server: tuple[str, Path]) -> None:
     url, cert = tls_server
     async with BulkClient(Connection(url, SESSION, ca_file=str(cert))) as client:
-        assert (await client.get_job(JOB_ID)).id == JOB_ID
+        assert (await client.get_job(JOB_ID, JobKind.V1)).id == JOB_ID
 
 
 def test_the_context_always_verifies(tmp_path: Path) -> None:

@@ -76,6 +76,13 @@ class FakeOrg:
             return _json({"done": True, "records": rows, "nextRecordsUrl": None})
         if path.endswith("/query"):
             return _json({"done": True, "records": [{"Id": USER, "Name": "Ops \x1b[2J User"}]})
+        if re.search(r"/jobs/(ingest|query)/\w+$", path):  # this org's jobs are all 1.0
+            error = {"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}
+            return httpx.Response(
+                404,
+                content=json.dumps([error]).encode(),
+                headers={"Content-Type": "application/json"},
+            )
         match = re.search(r"/job/(\w+)(/batch)?$", path)
         if match is None and path.endswith("/job"):
             data = request.content.decode()

@@ -33,6 +33,7 @@ from bulktui.api.connection import Connection
 from bulktui.api.enums import ContentType, Operation
 from bulktui.api.errors import ResponseFormatError
 from bulktui.api.ids import checksum
+from bulktui.api.lifecycle import JobKind
 from bulktui.emulator import EmulatorServer, Engine
 from bulktui.ui.app import ConsoleApp
 from bulktui.ui.screens.confirm import AbortJobModal
@@ -258,7 +259,7 @@ async def test_xml_with_entities_is_refused_with_bounded_memory(bomb: str, encod
     try:
         async with _client(transport) as client:
             with pytest.raises(ResponseFormatError) as info:
-                await client.get_job(JOB_ID)
+                await client.get_job(JOB_ID, JobKind.V1)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -292,7 +293,7 @@ async def test_a_body_over_the_cap_is_refused_while_streaming() -> None:
     )
     async with _client(transport, max_body_bytes=4 * 1024 * 1024) as client:
         with pytest.raises(ResponseFormatError, match="over the 4,194,304-byte cap"):
-            await client.get_job(JOB_ID)
+            await client.get_job(JOB_ID, JobKind.V1)
     assert stream.served <= 5  # it stopped reading, it did not take 100 MiB first
 
 
@@ -308,7 +309,7 @@ async def test_a_declared_length_over_the_default_64_mb_cap_is_refused_unread() 
     async with _client(transport) as client:
         assert client._x.max_body_bytes == 64 * 1024 * 1024 == wire.MAX_BODY_BYTES
         with pytest.raises(ResponseFormatError, match="68,157,440 bytes is over the 67,108,864"):
-            await client.get_job(JOB_ID)
+            await client.get_job(JOB_ID, JobKind.V1)
     assert stream.served == 0
 
 

@@ -11,6 +11,7 @@ import httpx
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.errors import ReauthenticationError
+from bulktui.api.lifecycle import JobKind
 from bulktui.api.retry import RetryPolicy
 from bulktui.emulator import Engine, ManualClock, create_app
 from bulktui.emulator.seeding import seed_jobs
@@ -45,13 +46,13 @@ async def test_the_sign_in_goes_on_when_every_request_waiting_for_it_is_cancelle
         Connection(URL, engine.issue_session()), transport=transport, reauthenticate=hook
     ) as client:
         engine.sessions.expire_all()
-        waiting = [asyncio.create_task(client.get_job(job_id)) for _ in range(3)]
+        waiting = [asyncio.create_task(client.get_job(job_id, JobKind.V1)) for _ in range(3)]
         await started.wait()
         for task in waiting:
             task.cancel()
         await asyncio.gather(*waiting, return_exceptions=True)
         release.set()
-        assert (await client.get_job(job_id)).id == job_id
+        assert (await client.get_job(job_id, JobKind.V1)).id == job_id
     assert calls == 1
 
 
@@ -76,11 +77,11 @@ async def test_after_a_failed_sign_in_a_later_request_tries_again() -> None:
     ) as client:
         engine.sessions.expire_all()
         first = await asyncio.gather(
-            *(client.get_job(job_id) for _ in range(3)), return_exceptions=True
+            *(client.get_job(job_id, JobKind.V1) for _ in range(3)), return_exceptions=True
         )
         assert all(isinstance(r, ReauthenticationError) for r in first)
         assert calls == 1  # the waiters shared the one failure
-        assert (await client.get_job(job_id)).id == job_id  # the user fixed the login
+        assert (await client.get_job(job_id, JobKind.V1)).id == job_id  # the user fixed the login
     assert calls == 2
 
 
