@@ -83,7 +83,9 @@ async def test_a_captured_v2_job_info_lands_in_every_field(captured: Path) -> No
     assert job.error_message == "InvalidBatch : Field name not found : ContactId__c"
     assert (job.line_ending, job.column_delimiter) == ("LF", "COMMA")
     assert job.content_url == f"services/data/v64.0/jobs/ingest/{V2_JOB}/batches"
-    assert job.api_version == "44.0" and not job.extra
+    assert job.api_version == "44.0"
+    # The recording's createdById was scrubbed to "123": kept as sent, and marked.
+    assert dict(job.extra) == {"_bulktui_invalid": "created_by_id is not a Salesforce id"}
 
 
 async def test_get_job_by_kind_asks_that_endpoint_once_with_a_bearer_token() -> None:

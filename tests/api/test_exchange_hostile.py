@@ -26,6 +26,7 @@ from bulktui.api.errors import (
     TransportError,
 )
 from bulktui.api.ids import make_id
+from bulktui.api.lifecycle import JobKind
 from bulktui.api.paging import PageGuard
 from bulktui.api.retry import RetryPolicy, parse_retry_after
 
@@ -82,7 +83,7 @@ async def test_retry_after_superscript_two_is_no_opinion_on_a_retried_get(
     busy = httpx.Response(503, headers={b"Retry-After": "\u00b2".encode()})
     client, _ = make_client(busy, job_xml())
     async with client:
-        assert (await client.get_job(JOB_ID)).id == JOB_ID
+        assert (await client.get_job(JOB_ID, JobKind.V1)).id == JOB_ID
     assert fake_clock.sleeps == [0.25]
 
 
@@ -171,7 +172,7 @@ async def test_a_gzip_gzip_bomb_is_stopped_at_the_cap_while_decoding(
     try:
         async with client:
             with pytest.raises(ResponseFormatError, match="over the 1,048,576-byte cap"):
-                await client.get_job(JOB_ID)
+                await client.get_job(JOB_ID, JobKind.V1)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -195,14 +196,14 @@ async def test_encoded_bodies_still_decode(
     body = wire.job_info_xml(job()).encode()
     client, _ = make_client(_encoded(encode(body), encoding))
     async with client:
-        assert (await client.get_job(JOB_ID)).id == JOB_ID
+        assert (await client.get_job(JOB_ID, JobKind.V1)).id == JOB_ID
 
 
 async def test_an_encoding_we_did_not_ask_for_is_refused(make_client: MakeClient) -> None:
     client, script = make_client(_encoded(b"whatever", "br"))
     async with client:
         with pytest.raises(ResponseFormatError, match="unsupported Content-Encoding"):
-            await client.get_job(JOB_ID)
+            await client.get_job(JOB_ID, JobKind.V1)
     assert script.requests[0].headers["accept-encoding"] == "gzip, deflate"
 
 
@@ -225,7 +226,7 @@ async def test_a_trickling_server_meets_the_exchange_deadline(fake_clock: FakeCl
     client = BulkClient(Connection("https://x.example.com", "s"), script.transport, retry=policy)
     async with client:
         with pytest.raises(TransportError, match="no complete answer within"):
-            await client.get_job(JOB_ID)
+            await client.get_job(JOB_ID, JobKind.V1)
 
 
 async def test_a_trickling_answer_to_a_create_is_ambiguous(fake_clock: FakeClock) -> None:
@@ -300,7 +301,7 @@ async def test_a_json_job_closed_by_its_15_character_id_is_closed_in_json(
     closed = jsn(wire.job_info_json(job(JobState.CLOSED, content_type=ContentType.JSON)))
     client, script = make_client(opened, closed)
     async with client:
-        await client.get_job(JOB_ID)
+        await client.get_job(JOB_ID, JobKind.V1)
         await client.close_job(JOB_ID[:15])
     assert script.requests[1].headers["content-type"].startswith("application/json")
 

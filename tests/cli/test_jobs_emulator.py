@@ -152,7 +152,7 @@ def test_subprocess_jobs_json_from_the_environment(org: Org) -> None:
         (["show", "750-not-an-id"], 2, "is not a Salesforce id"),
         (["close", "7505g0000A9Nqq0AQC"], 2, "pass --yes"),
         (["show", "7515g00007kUsL2AAK"], 2, "is not a job id"),
-        (["show", "7505g000ZZZZZZZAY5"], 1, "neither Bulk API 1.0 nor 2.0 knows it"),
+        (["show", "7505g000ZZZZZZZAY5"], 1, "no such job in this org"),
     ],
 )
 def test_subprocess_exit_codes(org: Org, argv: list[str], code: int, message: str) -> None:

@@ -239,5 +239,6 @@ async def test_abort_by_id_of_a_job_the_org_does_not_know(org: Org) -> None:
     outcome = await runner.abort(unknown)
     assert isinstance(outcome, ActionRefused)
     assert outcome.reason == f"Job {unknown}: no such job in this org; nothing was aborted."
-    assert org.requests() == sent + 1  # one look-up; no abort was sent
+    # one look-up, which asks the three endpoints (docs/wire-facts.md §6.2); no abort was sent
+    assert org.requests() == sent + 3
     assert unknown not in poller.snapshot.jobs
