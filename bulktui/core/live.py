@@ -8,10 +8,18 @@ imports Textual: a headless process can watch an org through the same object.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Protocol
 
+from bulktui.api.enums import ResultSet
+from bulktui.api.lifecycle import kind_of
 from bulktui.api.models import JobInfo, RecordResult
+from bulktui.api.results import (
+    FailedRecordGroups,
+    delimiter_of,
+    group_failed_v1,
+    group_failed_v2,
+)
 from bulktui.core.actions import ActionOutcome, ActionRunner
 from bulktui.core.clock import Clock, Sleep, real_sleep
 from bulktui.core.config import PollerConfig
@@ -64,6 +72,11 @@ class Backend(Protocol):
 
     async def batch_results(self, job_id: str, batch_id: str) -> list[RecordResult]: ...
 
+    async def failed_records(self, job_id: str, batch_id: str | None) -> FailedRecordGroups:
+        """Failed records grouped by error: a 1.0 batch's results, or a 2.0 job's
+        ``failedResults`` (``batch_id`` None), read as a stream with bounded memory."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -71,6 +84,8 @@ class ConsoleClient(PollingClient, ActionClient, Protocol):
     """The parts of ``BulkClient`` the console uses."""
 
     async def get_batch_results(self, job_id: str, batch_id: str) -> list[RecordResult]: ...
+
+    def iter_results_v2(self, job_id: str, which: ResultSet) -> AsyncIterator[bytes]: ...
 
     async def aclose(self) -> None: ...
 
@@ -144,7 +159,8 @@ class LiveBackend:
         self.poller.invalidate(job_id)
 
     async def get_job(self, job_id: str) -> JobInfo:
-        return await self.client.get_job(job_id)
+        known = self.poller.known_job(job_id)  # its kind, so one endpoint is asked
+        return await self.client.get_job(job_id, kind_of(known) if known else None)
 
     async def close(self, job_id: str) -> ActionOutcome:
         return await self.runner.close(job_id)
@@ -163,6 +179,13 @@ class LiveBackend:
 
     async def batch_results(self, job_id: str, batch_id: str) -> list[RecordResult]:
         return await self.client.get_batch_results(job_id, batch_id)
+
+    async def failed_records(self, job_id: str, batch_id: str | None) -> FailedRecordGroups:
+        if batch_id is not None:
+            return group_failed_v1(await self.client.get_batch_results(job_id, batch_id))
+        job = self.poller.known_job(job_id) or await self.client.get_job(job_id)
+        chunks = self.client.iter_results_v2(job_id, ResultSet.FAILED)
+        return await group_failed_v2(chunks, delimiter=delimiter_of(job))
 
     async def aclose(self) -> None:
         if self._closed:
