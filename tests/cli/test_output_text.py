@@ -78,3 +78,13 @@ def test_every_cli_error_line_is_redacted_and_safe(capsys: pytest.CaptureFixture
     assert odd not in err and real not in err and "\x1b" not in err and "\u202e" not in err
     assert err.count("***") == 2 and err.endswith("\\x1b[2J\\u202e\n")
     assert safe_message("multi\nline") == "multi line"
+
+
+def test_the_console_problem_line_masks_an_echoed_session_id() -> None:
+    from bulktui.api.errors import ApiError
+    from bulktui.core.faults import describe
+
+    odd = "another-emulator-style-session-42424242"
+    register_secret(odd)
+    shown = describe(ApiError(400, "INVALID_FIELD", f"bad session {odd}\x1b[2J"))
+    assert odd not in shown and "***" in shown and "\x1b" not in shown
