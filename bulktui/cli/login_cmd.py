@@ -513,6 +513,8 @@ def _secret_status(profile: Profile) -> tuple[dict[str, bool], bool | None, str 
             return present, None, None
         return present, cached, None
     except (KeyringUnavailableError, KeyringAccessError) as exc:
+        if profile.method is Method.SF and isinstance(exc, KeyringUnavailableError):
+            return {}, None, None  # sf then runs without a token cache (auth/runtime.py)
         return {}, None, str(exc)
 
 

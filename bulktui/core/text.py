@@ -10,7 +10,7 @@ Every character a terminal might act on rather than draw becomes a visible escap
 - lone surrogates (``\\ud800``), which cannot be encoded at all and used to end a command.
 
 The character class is a literal table (building it from ``unicodedata`` at import costs a
-third of a second of start-up); ``tests/auth/test_safe_text.py`` checks it against every Cf
+third of a second of start-up); ``tests/cli/test_output_text.py`` checks it against every Cf
 character the running Python knows, so a newer Unicode cannot slip past unnoticed.
 """
 

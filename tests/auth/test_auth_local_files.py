@@ -123,3 +123,23 @@ def test_encrypted_file_without_its_extra(monkeypatch: pytest.MonkeyPatch) -> No
         "bulktui: --keyring encrypted-file needs its extra, which is not installed: "
         "pip install 'bulktui[encrypted-file]'"
     ]
+
+
+def test_an_sf_profile_works_without_a_keyring(
+    emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_keyring: None
+) -> None:
+    from fake_sf import FakeSf
+
+    sf = FakeSf(tmp_path / "sf")
+    for key, value in sf.env().items():
+        monkeypatch.setenv(key, value)
+    sf.set(alias="dev", token=emu.session(), instance_url=emu.url, username="u@x", cli="current")
+    result = run_cli("login", "--profile", "dev", "--method", "sf", "--target-org", "dev")
+    assert result.code == 0, result.err
+    assert "nothing cached; sf is asked on every run" in result.out
+    listed = run_cli("profiles")
+    assert listed.code == 0 and "none needed (sf alias dev)" in listed.out
+    assert "unknown" not in listed.out
+    before = len(sf.calls())
+    assert run_cli("jobs", "--profile", "dev").code == 0
+    assert len(sf.calls()) == before + 1  # no cache: one `sf` run per command, as before
