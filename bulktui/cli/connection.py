@@ -39,10 +39,10 @@ COMMAND_LINE_WARNING = (
     "(- for standard input) instead"
 )
 CANNOT_RENEW = (
-    "Salesforce refused the session id (INVALID_SESSION_ID: expired or revoked), and a session "
-    "id given to bulktui cannot be renewed: start again with a fresh session id "
+    "a session id cannot be renewed: start again with a fresh session id "
     f"({SESSION_ID_ENV} or --session-id-file), or use a profile (`bulktui login`, then "
-    "--profile NAME), which renews its session by itself"
+    "--profile NAME), which renews itself (Salesforce said INVALID_SESSION_ID: expired or "
+    "revoked)"
 )
 _warned = False
 
