@@ -109,7 +109,8 @@ class HostileServer:
                 status, value = entry
                 data = value if isinstance(value, bytes) else json.dumps(value).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                xml = data.startswith(b"<?xml")
+                self.send_header("Content-Type", "application/xml" if xml else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -281,15 +282,44 @@ def test_a_lone_surrogate_is_written_as_an_escape(
     assert "Acc\\ud800ount" in done.stdout
 
 
+def job_xml(job_id: str, object_name: str) -> bytes:
+    """A Bulk API 1.0 jobInfo, for ``show``."""
+    counters = "".join(
+        f"<{name}>0</{name}>"
+        for name in (
+            "numberBatchesQueued",
+            "numberBatchesInProgress",
+            "numberBatchesCompleted",
+            "numberBatchesFailed",
+            "numberBatchesTotal",
+            "numberRecordsProcessed",
+            "numberRetries",
+        )
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<jobInfo xmlns="http://www.force.com/2009/06/asyncapi/dataload">'
+        f"<id>{job_id}</id><operation>insert</operation><object>{object_name}</object>"
+        "<createdById>0055g000000CaR9AAK</createdById>"
+        "<createdDate>2026-11-23T04:01:12.000Z</createdDate>"
+        "<systemModstamp>2026-11-23T04:01:23.000Z</systemModstamp><state>Closed</state>"
+        "<concurrencyMode>Parallel</concurrencyMode><contentType>CSV</contentType>"
+        f"{counters}<apiVersion>64.0</apiVersion></jobInfo>"
+    ).encode()
+
+
 def test_a_stdout_that_is_not_utf8_gets_escapes(isolated_home: Path, server: HostileServer) -> None:
-    server.jobs([row(1, "Bücher_€__c"), row(2, "Acc\u202eount")])
+    name = "Bücher_€\u202e__c"
+    server.jobs([row(1, name), row(2, "Acc\u202eount")])
     done = bulktui(isolated_home, "jobs", PYTHONIOENCODING="ascii", **jobs_env(server))
     assert done.returncode == 0, done.stderr
-    assert "B\\xfccher_\\u20ac__c" in done.stdout and "\\u202e" in done.stdout
-    shown = bulktui(
-        isolated_home, "show", row(1)["id"], PYTHONIOENCODING="ascii", **jobs_env(server)
-    )
-    assert "internal error" not in shown.stderr and "Traceback" not in shown.stderr
+    assert "B\\xfccher_\\u20ac\\u202e__c" in done.stdout and "Acc\\u202eount" in done.stdout
+    job_id = row(1)["id"]
+    server.routes[f"/services/async/64.0/job/{job_id}"] = (200, job_xml(job_id, name))
+    server.routes[f"{API}/jobs/ingest/{job_id}"] = (200, row(1, name))
+    shown = bulktui(isolated_home, "show", job_id, PYTHONIOENCODING="ascii", **jobs_env(server))
+    assert shown.returncode == 0, shown.stderr
+    assert "B\\xfccher_\\u20ac\\u202e__c" in shown.stdout
 
 
 def test_one_huge_object_name_does_not_pad_every_row(
