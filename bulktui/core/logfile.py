@@ -100,7 +100,8 @@ def private_directory(directory: Path) -> None:
     """Make the log directory (0700), or put a looser mode back to 0700 if it is ours."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     info = directory.stat()
-    if info.st_mode & 0o077 and info.st_uid == os.getuid():
+    owner = getattr(os, "getuid", lambda: info.st_uid)()  # Windows: no uid, no mode bits
+    if info.st_mode & 0o077 and info.st_uid == owner:
         directory.chmod(0o700)
 
 
