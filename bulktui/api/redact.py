@@ -1,9 +1,11 @@
-"""Keeping session ids and tokens out of logs.
+"""Keeping session ids and tokens out of logs and out of every message a user reads.
 
 The client never logs a header value or a body, but messages can still carry secrets by
-accident (an exception text quoting a URL, a hook's error). So every record on the
-``bulktui.api`` and ``httpx`` loggers passes through ``RedactingFilter``, which masks the
-session-id shapes Salesforce uses and any value registered with ``register_secret``.
+accident (an exception text quoting a URL, a hook's error, a server that echoes the session
+id in its error message). So every record on the ``bulktui.api`` and ``httpx`` loggers passes
+through ``RedactingFilter``, and every message shown or printed passes through
+``safe_message``: both mask the session-id shapes Salesforce uses and any value registered
+with ``register_secret`` (every session id and access token bulktui uses is registered).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import logging
 import re
 import threading
 from collections.abc import Iterable, Mapping
+
+from bulktui.core.text import one_line
 
 MASK = "***"
 SENSITIVE_HEADERS = frozenset({"authorization", "x-sfdc-session", "cookie", "set-cookie"})
@@ -48,6 +52,12 @@ def redact(text: str) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + MASK, text)
     return text
+
+
+def safe_message(text: str) -> str:
+    """A message fit to show a user: secrets masked, then one line of safe text. The CLI's
+    error printer and the console's problem and result lines pass every message through it."""
+    return one_line(redact(text))
 
 
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -28,9 +28,10 @@ import httpx
 
 from bulktui.api.connection import DEFAULT_API_VERSION, Connection, InsecureUrlError
 from bulktui.api.errors import BulkError, ReauthenticationError
+from bulktui.api.redact import register_secret
 from bulktui.auth import methods
 from bulktui.auth.endpoints import Token, make_http
-from bulktui.auth.errors import LoginTransportError
+from bulktui.auth.errors import KeyringAccessError, LoginTransportError, SfCliError
 from bulktui.auth.methods import Fresh, MethodContext
 from bulktui.auth.profiles import Method, Profile
 from bulktui.auth.secrets import SecretKind, SecretStore
@@ -82,10 +83,14 @@ class Authenticator:
     # -- the connection to start with -------------------------------------------------------
 
     async def cached_connection(self) -> Connection | None:
-        """The token the keyring holds for this profile, if any (nothing for sf)."""
-        if self.profile.method is Method.SF:
+        """The token the keyring holds for this profile, if any."""
+        try:
+            raw = await self.store.aget(self.profile.name, SecretKind.ACCESS_TOKEN)
+        except KeyringAccessError as exc:  # locked: a cache miss, and the login says the rest
+            if not methods.caches_token(self.profile):
+                raise  # a session method's entry is the session itself, not a cache
+            log.warning("could not read the cached access token of %s: %s", self.profile.name, exc)
             return None
-        raw = await self.store.aget(self.profile.name, SecretKind.ACCESS_TOKEN)
         if not raw:
             return None
         if self.profile.method is Method.SESSION:
@@ -143,8 +148,14 @@ class Authenticator:
         return await asyncio.shield(future)
 
     async def _refresh(self) -> Connection:
+        refused = self.current.session_id if self.current is not None else None
         try:
             fresh = await self._obtain()
+            if self.profile.method is Method.SF and fresh.token.access_token == refused:
+                raise SfCliError(
+                    "the Salesforce CLI handed back the very token the server just refused, so "
+                    f"its login of {self.profile.target_org!r} has expired or was revoked"
+                )
         except BulkError as exc:
             failure = ReauthenticationError(self._explain(exc))
             self._failed_at = self.clock()
@@ -213,6 +224,7 @@ class Authenticator:
             log.warning("could not cache the access token of %s: %s", name, exc)
 
     def _connection(self, token: Token, api_version: str | None = None) -> Connection:
+        register_secret(token.access_token)  # masked in every log line and message from now on
         try:
             return Connection(
                 instance_url=token.instance_url,
@@ -227,11 +239,6 @@ class Authenticator:
             raise LoginTransportError(
                 f"the login server gave an unusable instance URL: {exc}"
             ) from None
-
-    async def forget_cached_token(self) -> None:
-        if methods.caches_token(self.profile):
-            await self.store.adelete(self.profile.name, SecretKind.ACCESS_TOKEN)
-        self.current = None
 
 
 def run_sync(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:

@@ -4,6 +4,7 @@ a secret: they name files, profiles, users and commands, never a password or a t
 from __future__ import annotations
 
 from bulktui.api.errors import BulkError
+from bulktui.core import files
 
 
 class AuthInputError(BulkError):
@@ -15,8 +16,9 @@ class ProfileNotFoundError(AuthInputError):
     """No profile of that name in the config file."""
 
 
-class ConfigFileError(AuthInputError):
-    """The profiles file exists but cannot be read or is not valid TOML (names file and line)."""
+class ConfigFileError(AuthInputError, files.ConfigFileError):
+    """The profiles file exists but cannot be read or written, is not a regular file, or is
+    not valid TOML (names file and line)."""
 
 
 class KeyFileError(AuthInputError):

@@ -3,7 +3,7 @@
 ===========  =====================================================  =============================
 method       a fresh token comes from                               secrets (keyring kinds)
 ===========  =====================================================  =============================
-sf           ``sf org auth show-access-token`` / ``org display``    none
+sf           ``sf org auth show-access-token`` / ``org display``    none (the token is cached)
 jwt          a new RS256 assertion (PyJWT) → JWT-bearer grant       private-key (or the key file)
 oauth        refresh_token grant                                    refresh-token, client-secret
 password     SOAP login(), or the OAuth password grant (client id)  password, security-token,
@@ -69,13 +69,11 @@ def required_kinds(profile: Profile) -> tuple[SecretKind, ...]:
             return secret_kinds(profile)
 
 
-def can_refresh(profile: Profile) -> bool:
-    return profile.method is not Method.SESSION
-
-
 def caches_token(profile: Profile) -> bool:
-    """sf keeps its own token (we store nothing); a session *is* the stored token."""
-    return profile.method not in (Method.SF, Method.SESSION)
+    """Whether a fresh access token is cached in the keyring: every method but session, whose
+    stored secret *is* the token. sf too, so that `sf` (a second or more of Node start-up) runs
+    only when the cached token is refused."""
+    return profile.method is not Method.SESSION
 
 
 def fix_command(profile: Profile) -> str:

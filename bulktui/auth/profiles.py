@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from pathlib import Path
@@ -33,12 +33,15 @@ import platformdirs
 
 from bulktui.api.connection import DEFAULT_API_VERSION, InsecureUrlError, check_url
 from bulktui.auth.errors import AuthInputError, ConfigFileError, ProfileNotFoundError
+from bulktui.core import files
+from bulktui.core.text import is_safe
 
 APP_NAME = "bulktui"
 CONFIG_FILE_NAME = "profiles.toml"
 DEFAULT_PROFILE = "default"
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 SANDBOX_LOGIN_URL = "https://test.salesforce.com"
+MAX_FILE_BYTES = 1_000_000  # a profiles file is a few hundred bytes per profile
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -183,15 +186,11 @@ class ProfileStore:
 
     def read(self) -> ProfileFile:
         try:
-            raw = self.path.read_bytes()
+            text = files.read_config_text(self.path, MAX_FILE_BYTES)
         except FileNotFoundError:
             return ProfileFile({}, None)
-        except OSError as exc:
-            raise ConfigFileError(f"cannot read {self.path}: {exc.strerror or exc}") from None
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ConfigFileError(f"{self.path} is not UTF-8 text") from None
+        except files.ConfigFileError as exc:
+            raise ConfigFileError(str(exc)) from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -264,16 +263,21 @@ class ProfileStore:
 
     def _write(self, profiles: Mapping[str, Profile], default: str | None) -> None:
         text = render(profiles, default)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".profiles.", suffix=".tmp", dir=self.path.parent)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".profiles.", suffix=".tmp", dir=self.path.parent)
+        except OSError as exc:
+            raise ConfigFileError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
             os.chmod(tmp, 0o600)
             os.replace(tmp, self.path)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            if isinstance(exc, OSError):
+                raise ConfigFileError(f"cannot write {self.path}: {exc.strerror or exc}") from None
             raise
 
 
@@ -290,8 +294,12 @@ def _describe_toml_error(path: Path, message: str) -> str:
 
 
 def _toml_string(value: str) -> str:
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-        raise AuthInputError("settings may not contain control characters")
+    # The same rule as every screen's (bulktui/core/text.py): no control, C1 or format
+    # character is ever written, so no later `bulktui profiles` can print one.
+    if not is_safe(value):
+        raise AuthInputError(
+            "settings may not contain control characters or Unicode format characters"
+        )
     # JSON's escaping of a str is a valid TOML basic string when non-ASCII is left alone.
     return json.dumps(value, ensure_ascii=False)
 
@@ -328,9 +336,3 @@ def merged(base: Profile | None, **changes: Any) -> Profile:
     if base is None:
         return Profile(**changes)
     return replace(base, **changes)
-
-
-def iter_profiles(store: ProfileStore) -> Iterator[tuple[Profile, bool]]:
-    data = store.read()
-    for name in sorted(data.profiles):
-        yield data.profiles[name], name == data.default_name

@@ -12,6 +12,7 @@ import httpx
 
 from bulktui.api.connection import Connection
 from bulktui.auth.authenticator import Authenticator, run_sync
+from bulktui.auth.errors import KeyringUnavailableError
 from bulktui.auth.methods import secret_kinds
 from bulktui.auth.profiles import KeyringChoice, Method, Profile, ProfileStore
 from bulktui.auth.prompt import Prompter
@@ -28,15 +29,20 @@ SECRET_LABELS: dict[SecretKind, tuple[str, bool]] = {  # label, optional
 
 
 def store_for(profile: Profile, prompter: Prompter, *, command: str | None = None) -> SecretStore:
-    """The keyring a profile's secrets live in (memory for sf, which stores nothing)."""
-    if profile.method is Method.SF:
-        return SecretStore.memory()
-    return open_store(
-        profile.keyring,
-        ask_master_password=prompter.master_password,
-        command=command or f"bulktui login --profile {profile.name} --method {profile.method}",
-        backend_hint=profile.keyring_backend,
-    )
+    """The keyring a profile's secrets (and cached token) live in. An sf profile stores only
+    the cached token, so on a host without a keyring it runs with memory instead: `sf` is then
+    asked for a token on every run, as it was before tokens were cached."""
+    try:
+        return open_store(
+            profile.keyring,
+            ask_master_password=prompter.master_password,
+            command=command or f"bulktui login --profile {profile.name} --method {profile.method}",
+            backend_hint=profile.keyring_backend,
+        )
+    except KeyringUnavailableError:
+        if profile.method is Method.SF:
+            return SecretStore.memory()
+        raise
 
 
 def ask_secrets(

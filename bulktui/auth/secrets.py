@@ -93,7 +93,8 @@ def headless_advice(command: str = "bulktui login ...") -> str:
             "       dbus-run-session -- bash",
             '       read -rs PW; printf %s "$PW" | gnome-keyring-daemon --unlock'
             " --components=secrets >/dev/null; unset PW",
-            "  2. Keep secrets in an encrypted file, unlocked by a master password you type:",
+            "  2. Keep secrets in an encrypted file, unlocked by a master password you type"
+            " (needs pip install 'bulktui[encrypted-file]'):",
             f"       {command} --keyring encrypted-file",
             "  3. Keep secrets for this run only (asked for again on every run):",
             f"       {command} --no-store",
@@ -249,6 +250,24 @@ def encrypted_file_path() -> Path:
     return platformdirs.user_data_path(APP_NAME) / ENCRYPTED_FILE_NAME
 
 
+ENCRYPTED_FILE_EXTRA = "pip install 'bulktui[encrypted-file]'"
+
+
+def encrypted_file_keyring() -> Any:
+    """keyrings.cryptfile's keyring on bulktui's file, still locked (enough to see or delete
+    entries by name); its package is the ``encrypted-file`` extra."""
+    try:
+        from keyrings.cryptfile.cryptfile import CryptFileKeyring
+    except ImportError:
+        raise KeyringUnavailableError(
+            f"--keyring encrypted-file needs its extra, which is not installed: "
+            f"{ENCRYPTED_FILE_EXTRA}"
+        ) from None
+    kr = CryptFileKeyring()
+    kr.file_path = str(encrypted_file_path())
+    return kr
+
+
 def open_store(
     choice: KeyringChoice,
     *,
@@ -262,10 +281,7 @@ def open_store(
     if choice is KeyringChoice.NONE:
         return SecretStore.memory()
     if choice is KeyringChoice.ENCRYPTED_FILE:
-        from keyrings.cryptfile.cryptfile import CryptFileKeyring
-
-        kr = CryptFileKeyring()
-        kr.file_path = str(encrypted_file_path())
+        kr = encrypted_file_keyring()
         _unlock(kr, ask_master_password)
         return SecretStore(kr, choice)
     return SecretStore(_system_backend(ask_master_password, command, backend_hint), choice)

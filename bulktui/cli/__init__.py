@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from bulktui import __version__
 from bulktui.api.errors import BulkError
-from bulktui.api.redact import redact
 from bulktui.cli.common import UsageError, add_connection_options, fail
+from bulktui.core.files import ConfigFileError
 from bulktui.core.logfile import logging_to_file
 
 log = logging.getLogger("bulktui")
@@ -65,12 +66,46 @@ def _run_console(args: argparse.Namespace) -> int:
     return run_console(args)
 
 
+SOCKS_MISSING = (
+    "a SOCKS proxy is set (ALL_PROXY or HTTPS_PROXY is socks5://…) but SOCKS support is not "
+    "installed: pip install 'httpx[socks]', or unset the variable"
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    stdout_closed = _guard_standard_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
+    if stdout_closed:
+        return fail(
+            "standard output is closed: nothing could be written; run it again with "
+            "stdout open (> FILE or | less)",
+            2,
+        )
     console = args.handler is _run_console
     with logging_to_file(stderr_warnings=not console):
         return _run(args)
+
+
+def _guard_standard_streams() -> bool:
+    """Make closed standard streams harmless, and say whether stdout was closed.
+
+    A closed descriptor 0, 1 or 2 is opened on /dev/null, so that no file opened later (the
+    log, a socket) takes its number and receives what was meant for the terminal; a missing
+    sys.stdin reads as empty (prompts then say that input ended) and a missing sys.stderr
+    swallows what it is given instead of print() falling back to stdout."""
+    closed = False
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            closed = closed or fd == 1
+            os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as we do
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    return closed or sys.stdout is None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -79,11 +114,18 @@ def _run(args: argparse.Namespace) -> int:
         return code
     except UsageError as exc:
         return fail(str(exc), 2)
+    except ConfigFileError as exc:
+        return fail(str(exc), 2)
     except BulkError as exc:
         return fail(str(exc), 1)
+    except ImportError as exc:
+        if "socks" in str(exc).lower():  # httpx, when a socks5:// proxy is set
+            return fail(SOCKS_MISSING, 2)
+        log.debug("unexpected error", exc_info=True)
+        return fail(f"internal error: {type(exc).__name__}: {exc}", 1)
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
     except Exception as exc:  # the last line of defence: one line, never a traceback
         log.debug("unexpected error", exc_info=True)
-        return fail(redact(f"internal error: {type(exc).__name__}: {exc}"), 1)
+        return fail(f"internal error: {type(exc).__name__}: {exc}", 1)

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from bulktui.core.text import one_line
+from bulktui.api.redact import safe_message
 
 
 class UsageError(Exception):
@@ -14,8 +14,31 @@ class UsageError(Exception):
 
 
 def fail(message: str, code: int) -> int:
-    print(f"bulktui: {one_line(message)}", file=sys.stderr)
+    """Every error line the CLI prints: one line, secrets masked, server text made safe."""
+    print(f"bulktui: {safe_message(message)}", file=sys.stderr)
     return code
+
+
+class SessionIdOnCommandLine(argparse.Action):
+    """``--session-id VALUE``: stored as given, and remembered as typed on the command line
+    (where ``ps`` shows it to every local user), so that a warning can say so once."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.session_id_on_command_line = True
+
+
+SESSION_ID_HELP = (
+    "session id or access token; visible to every local user in the process list, so prefer "
+    "BULKTUI_SESSION_ID or --session-id-file"
+)
+SESSION_ID_FILE_HELP = "read the session id from FILE's first line ('-': standard input)"
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
@@ -28,10 +51,12 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--session-id",
-        default=os.environ.get("BULKTUI_SESSION_ID"),
+        action=SessionIdOnCommandLine,
+        default=None,
         metavar="TOKEN",
-        help="session id or access token (env BULKTUI_SESSION_ID)",
+        help=SESSION_ID_HELP,
     )
+    group.add_argument("--session-id-file", default=None, metavar="FILE", help=SESSION_ID_FILE_HELP)
     group.add_argument(
         "--profile",
         default=os.environ.get("BULKTUI_PROFILE"),

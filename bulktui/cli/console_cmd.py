@@ -2,7 +2,9 @@
 
 ``--demo`` starts the emulator in this process on an ephemeral loopback port with the demo
 seed and opens the console on it; quitting stops both. Otherwise the connection comes from
-``--instance-url``/``--session-id`` (or the environment) or a stored profile.
+``--instance-url`` and a session id (``BULKTUI_SESSION_ID``, ``--session-id-file``) or a stored
+profile. Without a terminal (cron, a pipe) it refuses with exit code 2 and one line; a console
+that dies exits non-zero.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -41,12 +44,32 @@ def run_console(args: argparse.Namespace) -> int:
             _close_quietly(backend)
             available = ", ".join(sorted(names | builtin))
             raise UsageError(f"no theme called {args.theme!r}; available: {available}")
+    if not has_terminal():
+        _close_quietly(backend)
+        raise UsageError(NO_TERMINAL)
     app = ConsoleApp(backend, theme=args.theme, read_only=args.read_only, threshold=threshold)
     try:
         app.run(mouse=not args.no_mouse)
     finally:
         _close_quietly(backend)
-    return 0
+    # Textual keeps 1 here when the app died of an exception (and has printed it): a script or
+    # a wrapper must see that the console did not end normally.
+    return app.return_code or 0
+
+
+NO_TERMINAL = (
+    "the console needs a terminal (standard input and output are not one here); from a "
+    "script or cron use the one-shot commands: bulktui jobs, show, close, abort, create "
+    "(bulktui --help)"
+)
+
+
+def has_terminal() -> bool:
+    """Whether the console can draw and read keys: stdin and stdout are a terminal."""
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # a closed stream
+        return False
 
 
 def _threshold() -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import shlex
@@ -45,8 +46,9 @@ from bulktui.auth.profiles import (
 from bulktui.auth.prompt import MASTER_PASSWORD_ENV, Prompter
 from bulktui.auth.runtime import ask_secrets, store_for
 from bulktui.auth.secrets import SecretKind, SecretStore, backend_name, open_store
-from bulktui.cli.common import UsageError
-from bulktui.core.text import one_line
+from bulktui.cli.common import UsageError, fail
+from bulktui.cli.output import cell, emit, table
+from bulktui.core.text import printable
 
 SOAP_WARNING = (
     "warning: SOAP login() is legacy: Salesforce removed it from API 65.0 and retires it in "
@@ -56,7 +58,7 @@ SOAP_WARNING = (
 
 LOGIN_EPILOG = f"""\
 methods:
-  sf        reuse a Salesforce CLI login: --target-org ALIAS (nothing secret is stored)
+  sf        reuse a Salesforce CLI login: --target-org ALIAS (only its access token is cached)
   jwt       JWT bearer: --client-id, --username, --key-file KEY.pem [--key-in-keyring]
   oauth     refresh token + client id/secret: --client-id, then --device (shows a code to
             enter on any machine; right over SSH) or paste a refresh token
@@ -153,7 +155,7 @@ def _input_error(exc: AuthInputError) -> UsageError:
 
 
 def _keyring_trouble(exc: KeyringUnavailableError) -> int:
-    _err(f"bulktui: {one_line(str(exc))}")
+    fail(str(exc), 2)
     if exc.advice:
         _err(exc.advice)
     return 2
@@ -180,10 +182,13 @@ async def _verify(connection: Connection, auth: Authenticator) -> Mapping[str, A
 
 
 def _user_of(identity: Mapping[str, Any]) -> str | None:
+    """The user name the server reports, made safe: it is saved in profiles.toml and printed
+    by every later `bulktui profiles`, so a control or format character in it is kept only as
+    its visible escape."""
     for key in ("preferred_username", "username", "email"):
         value = identity.get(key)
         if isinstance(value, str) and value:
-            return value
+            return printable(value)
     return None
 
 
@@ -319,11 +324,11 @@ def _login(args: argparse.Namespace) -> int:
     connection, identity = asyncio.run(_prove(profile, auth, scratch, device=args.device))
 
     username = profile.username or _user_of(identity)
-    if auth.last_fresh is not None and profile.method is Method.SF:
-        username = auth.last_fresh.username or username
+    if auth.last_fresh is not None and profile.method is Method.SF and auth.last_fresh.username:
+        username = printable(auth.last_fresh.username)
     api_version = profile.api_version
     if profile.method is Method.SF and auth.last_fresh is not None and not api_version:
-        api_version = auth.last_fresh.api_version
+        api_version = printable(auth.last_fresh.api_version or "") or None
     profile = merged(
         profile,
         instance_url=connection.instance_url,
@@ -331,39 +336,60 @@ def _login(args: argparse.Namespace) -> int:
         api_version=api_version,
     )
 
-    # Persist: secrets to the keyring (replacing old ones), then the settings.
-    if store.persistent and profile.method is not Method.SF:
-        for kind in SecretKind:
-            value = scratch.get(name, kind)
-            if value:
-                store.set(name, kind, value)
-            elif kind is not SecretKind.ACCESS_TOKEN or not caches_token(profile):
-                store.delete(name, kind)
-    recorded = (
-        backend_name(store.backend)
-        if profile.keyring is KeyringChoice.SYSTEM and profile.method is not Method.SF
-        else None
-    )
+    recorded = backend_name(store.backend) if profile.keyring is KeyringChoice.SYSTEM else None
     profile = dataclasses.replace(profile, keyring_backend=recorded)
+    # Persist: the settings first, then the secrets. A failure in between never leaves a
+    # secret in the keyring with no profile pointing at it: the secrets written are removed
+    # and the settings put back as they were.
     profiles.save(profile, make_default=args.make_default)
+    try:
+        _store_secrets(profile, scratch, store)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            if existing is None:
+                profiles.delete(name)
+            else:
+                profiles.save(existing)
+        raise
 
     where = (
-        "nothing stored (sf keeps its own login)"
+        ("its access token cached in " if profile.method is Method.SF else "") + store.description
+        if store.persistent
+        else "nothing cached; sf is asked on every run"
         if profile.method is Method.SF
         else "not stored: asked for on every run (--no-store)"
-        if not store.persistent
-        else store.description
     )
     user = username or "?"
-    print(
-        f"Logged in to {connection.instance_url} as {user} with profile {name!r} "
-        f"(method {profile.method}). Secrets: {where}. Settings: {profiles.path}"
+    emit(
+        f"Logged in to {cell(connection.instance_url)} as {cell(user)} with profile {name!r} "
+        f"(method {profile.method}). Secrets: {where}. Settings: {profiles.path}\n"
     )
     if profile.method is Method.SESSION:
-        print("Note: a session id cannot be renewed; when it expires, log in again.")
+        emit("Note: a session id cannot be renewed; when it expires, log in again.\n")
     if profile.uses_soap_login:
         _err(SOAP_WARNING)
     return 0
+
+
+def _store_secrets(profile: Profile, scratch: SecretStore, store: SecretStore) -> None:
+    """The login's secrets (and its fresh access token) to the keyring, replacing old ones;
+    on a failure, the entries written so far are removed again."""
+    if not store.persistent:
+        return
+    written: list[SecretKind] = []
+    try:
+        for kind in SecretKind:
+            value = scratch.get(profile.name, kind)
+            if value:
+                store.set(profile.name, kind, value)
+                written.append(kind)
+            elif kind is not SecretKind.ACCESS_TOKEN or not caches_token(profile):
+                store.delete(profile.name, kind)
+    except BaseException:
+        for kind in written:
+            with contextlib.suppress(Exception):
+                store.delete(profile.name, kind)
+        raise
 
 
 async def _prove(
@@ -398,8 +424,8 @@ async def _device_login(profile: Profile, auth: Authenticator, scratch: SecretSt
     async with endpoints.make_http(profile.ca_file, auth.transport) as http:
         code = await endpoints.device_start(http, profile.login_url, client_id)
         _err(
-            f"To log in, open {code.verification_uri} in a browser on any machine and enter "
-            f"the code:  {code.user_code}"
+            f"To log in, open {cell(code.verification_uri)} in a browser on any machine and "
+            f"enter the code:  {cell(code.user_code)}"
         )
         _err("Waiting for approval (Ctrl-C to give up)...")
         token = await endpoints.device_poll(http, profile.login_url, client_id, code)
@@ -420,7 +446,7 @@ def _check(args: argparse.Namespace) -> int:
     profile = profiles.get(getattr(args, "profile", None))
     prompter = Prompter(from_stdin=args.secret_stdin)
     store = store_for(profile, prompter)
-    if profile.keyring is KeyringChoice.NONE and profile.method is not Method.SF:
+    if profile.keyring is KeyringChoice.NONE:
         kinds = tuple(k for k in secret_kinds(profile) if k is not SecretKind.PRIVATE_KEY)
         ask_secrets(profile, prompter, store, kinds)
     missing = [
@@ -441,9 +467,9 @@ def _check(args: argparse.Namespace) -> int:
     )
     connection, identity, source = asyncio.run(_check_async(auth))
     user = _user_of(identity) or profile.username or "?"
-    print(
-        f"Profile {profile.name!r} works: {user} at {connection.instance_url} "
-        f"(method {profile.method}, {source})."
+    emit(
+        f"Profile {profile.name!r} works: {cell(user)} at {cell(connection.instance_url)} "
+        f"(method {profile.method}, {source}).\n"
     )
     return 0
 
@@ -474,7 +500,7 @@ async def _check_async(auth: Authenticator) -> tuple[Connection, Mapping[str, An
 def _secret_status(profile: Profile) -> tuple[dict[str, bool], bool | None, str | None]:
     """({kind: present}, token cached?, problem) without ever reading a secret's value where
     the backend allows (the encrypted file is checked by entry name only)."""
-    if profile.method is Method.SF or profile.keyring is KeyringChoice.NONE:
+    if profile.keyring is KeyringChoice.NONE:
         return {}, None, None
     try:
         if profile.keyring is KeyringChoice.ENCRYPTED_FILE:
@@ -487,18 +513,16 @@ def _secret_status(profile: Profile) -> tuple[dict[str, bool], bool | None, str 
             return present, None, None
         return present, cached, None
     except (KeyringUnavailableError, KeyringAccessError) as exc:
-        return {}, None, one_line(str(exc))
+        if profile.method is Method.SF and isinstance(exc, KeyringUnavailableError):
+            return {}, None, None  # sf then runs without a token cache (auth/runtime.py)
+        return {}, None, str(exc)
 
 
 def _encrypted_file_store(profile: Profile) -> SecretStore:
     """The encrypted file without its master password: enough to see or delete entries."""
-    from keyrings.cryptfile.cryptfile import CryptFileKeyring
+    from bulktui.auth.secrets import encrypted_file_keyring
 
-    from bulktui.auth.secrets import encrypted_file_path
-
-    kr = CryptFileKeyring()
-    kr.file_path = str(encrypted_file_path())
-    return SecretStore(kr, KeyringChoice.ENCRYPTED_FILE)
+    return SecretStore(encrypted_file_keyring(), KeyringChoice.ENCRYPTED_FILE)
 
 
 def run_profiles(args: argparse.Namespace) -> int:
@@ -530,38 +554,37 @@ def run_profiles(args: argparse.Namespace) -> int:
             }
         )
     if args.json:
-        print(json.dumps({"config_file": str(profiles.path), "profiles": rows}, indent=2))
+        emit(json.dumps({"config_file": str(profiles.path), "profiles": rows}, indent=2) + "\n")
         return 0
     if not rows:
-        print(f"No profiles yet ({profiles.path}). Create one with `bulktui login --method ...`.")
+        emit(f"No profiles yet ({profiles.path}). Create one with `bulktui login --method ...`.\n")
         return 0
-    table = [("", "PROFILE", "METHOD", "USER", "INSTANCE", "SECRETS")]
-    for row in rows:
-        table.append(
-            (
-                "*" if row["default"] else "",
-                row["name"],
-                row["method"],
-                row["username"] or "-",
-                row["instance_url"] or "-",
-                _secrets_text(row),
-            )
-        )
-    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]) - 1)]
-    for r in table:
-        print("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1])
-    print(f"(* default; settings in {profiles.path})")
+    lines = [
+        [
+            "*" if row["default"] else "",
+            cell(row["name"]),
+            cell(row["method"]),
+            cell(row["username"] or "-"),
+            cell(row["instance_url"] or "-"),
+            cell(_secrets_text(row)),
+        ]
+        for row in rows
+    ]
+    emit(table(["", "PROFILE", "METHOD", "USER", "INSTANCE", "SECRETS"], lines))
+    emit(f"(* default; settings in {cell(profiles.path)})\n")
     return 0
 
 
 def _secrets_text(row: Mapping[str, Any]) -> str:
-    if row["method"] == Method.SF.value:
-        return f"none needed (sf alias {row['target_org']})"
     if row["keyring"] == KeyringChoice.NONE.value:
+        if row["method"] == Method.SF.value:
+            return f"none needed (sf alias {row['target_org']}); no token cache (--no-store)"
         return "asked for on every run (--no-store)"
     if row["problem"]:
         return f"unknown: {row['problem']}"
     parts = [f"{kind} {'yes' if ok else 'MISSING'}" for kind, ok in row["secrets"].items()]
+    if row["method"] == Method.SF.value:
+        parts.insert(0, f"none needed (sf alias {row['target_org']})")
     if row["token_cached"] is not None:
         parts.append("token cached" if row["token_cached"] else "no cached token")
     where = " (encrypted file)" if row["keyring"] == KeyringChoice.ENCRYPTED_FILE.value else ""
@@ -578,7 +601,7 @@ def run_logout(args: argparse.Namespace) -> int:
     except AuthInputError as exc:
         raise _input_error(exc) from None
     removed: list[SecretKind] = []
-    if profile.method is not Method.SF and profile.keyring is not KeyringChoice.NONE:
+    if profile.keyring is not KeyringChoice.NONE:
         try:
             if profile.keyring is KeyringChoice.ENCRYPTED_FILE:
                 store = _encrypted_file_store(profile)  # deleting needs no master password
@@ -594,7 +617,7 @@ def run_logout(args: argparse.Namespace) -> int:
     if args.forget:
         profiles.delete(profile.name)
         message += f", and its settings from {profiles.path}"
-    print(message + ".")
+    emit(message + ".\n")
     return 0
 
 

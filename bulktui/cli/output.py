@@ -1,8 +1,11 @@
 """Writing command output: aligned tables, label/value listings and JSON.
 
-Everything the server sent passes through ``one_line`` before it reaches the terminal, so a
-hostile ``stateMessage`` or object name cannot move the cursor or retitle the window. JSON is
-written with ``ensure_ascii``, which escapes control characters as ``\\u001b`` on its own.
+Everything the server sent passes through ``one_line`` (bulktui/core/text.py) before it reaches
+the terminal, so a hostile ``stateMessage`` or object name cannot move the cursor, retitle the
+window or reverse a column. JSON is written with ``ensure_ascii``, which escapes control
+characters as ``\\u001b`` on its own. ``emit`` writes whatever the terminal's encoding cannot
+hold as backslash escapes, and every table cell is cut at ``MAX_CELL`` characters, so one huge
+value cannot pad every row (``--json`` has the whole value).
 """
 
 from __future__ import annotations
@@ -19,12 +22,23 @@ from bulktui.api.models import BATCH_FIELDS, JOB_FIELDS, BatchInfo, JobInfo
 from bulktui.core.labels import JOB_LABELS, MILLISECOND_FIELDS
 from bulktui.core.text import one_line
 
+MAX_CELL = 120  # characters of one table cell; the rest is cut with CUT_MARK
+CUT_MARK = "…"
+
 
 def emit(text: str) -> None:
-    """Write to stdout; a reader that went away (``| head``) ends the command quietly."""
+    """Write to stdout; a reader that went away (``| head``) ends the command quietly, and
+    what stdout's encoding cannot hold (a lone surrogate, any non-ASCII under LANG=C) is
+    written as backslash escapes rather than ending the command."""
+    stream = sys.stdout
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:  # a text-only stream (io.StringIO): nothing can fail to encode
+            stream.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+        else:
+            stream.flush()
+            buffer.write(text.encode(stream.encoding or "utf-8", "backslashreplace"))
+            buffer.flush()
     except BrokenPipeError:
         # Further writes (and the interpreter's own flush at exit) would fail again.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -55,9 +69,15 @@ def format_when(value: datetime) -> str:
     return value.isoformat()
 
 
+def clip(text: str, limit: int = MAX_CELL) -> str:
+    """At most ``limit`` characters, the cut marked."""
+    return text if len(text) <= limit else text[: limit - len(CUT_MARK)] + CUT_MARK
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """Columns padded to their widest cell; cells are expected to be ``cell()``-safe already."""
-    body = [list(r) for r in rows]
+    """Columns padded to their widest cell, each cell cut at ``MAX_CELL`` characters; cells are
+    expected to be ``cell()``-safe already."""
+    body = [[clip(text) for text in r] for r in rows]
     widths = [len(h) for h in headers]
     for row in body:
         for i, text in enumerate(row):

@@ -24,7 +24,7 @@ from bulktui.api.errors import (
     TransportError,
 )
 from bulktui.api.ids import InvalidIdError
-from bulktui.core.text import one_line
+from bulktui.api.redact import safe_message
 
 
 class FaultKind(Enum):
@@ -72,9 +72,10 @@ def is_missing_job(error: BaseException) -> bool:
 
 def describe(error: BaseException) -> str:
     """What failed, in one line of plain words (server text made safe)."""
-    detail = one_line(str(error)) if isinstance(error, BulkError) else type(error).__name__
+    # safe_message: a session id the server echoed is masked on the console's problem line too.
+    detail = safe_message(str(error)) if isinstance(error, BulkError) else type(error).__name__
     if isinstance(error, OSError):
-        detail = one_line(f"{type(error).__name__}: {error}".rstrip(": "))
+        detail = safe_message(f"{type(error).__name__}: {error}".rstrip(": "))
     if isinstance(error, TransportError | OSError):
         return f"Salesforce is unreachable or unavailable ({detail})"
     if isinstance(error, ResponseFormatError):

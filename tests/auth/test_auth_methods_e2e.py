@@ -310,25 +310,51 @@ def test_sf_cli(
     )
     result = run_cli("login", "--profile", "dev", "--method", "sf", "--target-org", "dev")
     assert result.code == 0, result.err
-    assert "nothing stored" in result.out
-    assert entries("dev") == {}  # nothing secret stored, not even the token
+    assert "its access token cached in" in result.out
+    cached = json.loads(entries("dev")["access-token"])  # the token only, like other methods
+    assert set(entries("dev")) == {"access-token"} and cached["access_token"] == token
     row = json.loads(run_cli("profiles", "--json").out)["profiles"][0]
     assert (row["username"], row["api_version"], row["instance_url"]) == (
         emu.login.username,
         "63.0",
         emu.url,
     )
-    # Refresh is running sf again: the CLI hands out a new token after expiry.
+    assert row["token_cached"] is True
+    display = "org display --target-org dev"
+    show = "org auth show-access-token --target-org dev"
+    assert sf.calls() == [display, show]  # login asks both
+    # A command with a cached token costs what a --session-id command costs: no sf at all.
+    assert run_cli("jobs", "--profile", "dev").code == 0
+    assert sf.calls() == [display, show]
+    # Refresh is running sf again, only once the server refuses the cached token; later runs
+    # know the instance URL: a current CLI needs `show` only, an older one falls back.
     emu.control("expire-sessions")
     sf.set(token=emu.session())
     assert run_cli("jobs", "--profile", "dev").code == 0
-    display = "org display --target-org dev"
-    show = "org auth show-access-token --target-org dev"
-    # login asks both; later runs know the instance URL: a current CLI needs `show` only,
-    # an older one fails it and falls back to display's token.
     later = [show] if cli == "current" else [show, display]
     assert sf.calls() == [display, show, *later]
+    assert run_cli("jobs", "--profile", "dev").code == 0  # the refreshed token was cached
+    assert sf.calls() == [display, show, *later]
     assert grep_tree(isolated_home, [token]) == []
+    out = run_cli("logout", "--profile", "dev")
+    assert out.code == 0 and "access-token" in out.out and entries("dev") == {}
+
+
+def test_sf_handing_back_the_refused_token_names_the_fix(
+    emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sf = FakeSf(tmp_path / "sf")
+    for key, value in sf.env().items():
+        monkeypatch.setenv(key, value)
+    token = emu.session()
+    sf.set(alias="dev", token=token, instance_url=emu.url, username="u@x", cli="current")
+    assert run_cli("login", "--profile", "dev", "--method", "sf", "--target-org", "dev").code == 0
+    emu.control("expire-sessions")  # sf's own login lapsed: it keeps handing out the old token
+    result = run_cli("jobs", "--profile", "dev")
+    assert result.code != 0
+    assert "handed back the very token the server just refused" in result.err
+    assert "sf org login web --alias dev" in result.err
+    assert len(result.err.strip().splitlines()) == 1 and token not in result.err
     assert run_cli("logout", "--profile", "dev", "--forget").code == 0
 
 
