@@ -256,27 +256,13 @@ def invalid_reason(job: JobInfo) -> str | None:
 def is_loading(view: JobView) -> bool:
     """Only a list row so far, and the row does not say the job has ended: what it shows may be
     out of date, so it is neither "running" nor counted live until its detail arrives."""
-    if view.purged:
-        return False
-    loading = getattr(view, "loading", None)  # the poller's own flag, where it has one
-    if isinstance(loading, bool):
-        return loading
-    job = view.job
-    return not lifecycle.has_counts(job) and lifecycle.liveness(job) is not Liveness.ENDED
+    return view.loading and not view.purged
 
 
 def is_live(view: JobView) -> bool:
     """Can this job still change? Those rows stand out from finished ones and count as live.
     (A live job that is still loading is not: what its row shows may be out of date.)"""
-    if view.purged:
-        return False
-    job = view.job
-    if lifecycle.liveness(job) is not Liveness.LIVE:
-        return False
-    loading = getattr(view, "loading", None)
-    if isinstance(loading, bool):
-        return not loading
-    return lifecycle.has_counts(job)
+    return view.liveness is Liveness.LIVE and not view.loading
 
 
 def whole_batches_failed(view: JobView) -> int:

@@ -100,8 +100,10 @@ def test_a_finished_job_with_a_failed_batch_is_flagged_with_a_warning() -> None:
 
 
 def test_a_job_known_only_from_its_list_row_is_loading_not_running_nor_live() -> None:
+    # The poller marks a job it knows only from its list row (JobView.loading).
     row = JobView(
         job=JobInfo(id="750000000000003AAA", state=JobState.CLOSED, object="Lead"),
+        loading=True,
     )
     assert fmt.is_loading(row)
     assert fmt.job_state(row) == "… Closed"

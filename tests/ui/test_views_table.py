@@ -152,7 +152,9 @@ async def test_an_invalid_row_is_kept_and_marked() -> None:
 
 
 async def test_loading_rows_are_not_counted_live() -> None:
-    row = JobView(job=JobInfo(id="750000000000009AAA", state=JobState.CLOSED, object="Lead"))
+    row = JobView(
+        job=JobInfo(id="750000000000009AAA", state=JobState.CLOSED, object="Lead"), loading=True
+    )
     app = TableApp()
     async with app.run_test(size=(120, 10)) as pilot:
         table = app.query_one(JobTable)
