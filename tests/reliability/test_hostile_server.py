@@ -54,7 +54,10 @@ def _main(*argv: str) -> tuple[int, str, str]:
 
 
 def _cli(server: HostileServer, *argv: str) -> tuple[int, str, str]:
-    return _main(*argv, "--instance-url", server.url, "--session-id", SESSION)
+    # The session in the environment, as the README says: never on the command line.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BULKTUI_SESSION_ID", SESSION)
+        return _main(*argv, "--instance-url", server.url)
 
 
 def _assert_one_clean_line(err: str) -> None:
@@ -153,6 +156,27 @@ def test_show_refuses_an_out_of_range_value_in_one_line(value: str) -> None:
 # ------------------------------------------------------------------- actions never misreported
 
 CREATED = f'{{"id":"{GOOD}","state":"Open","object":"Account","operation":"insert"'
+OPEN_V1 = (
+    f"<jobInfo><id>{GOOD}</id><operation>insert</operation><object>Account</object>"
+    "<state>Open</state><contentType>CSV</contentType></jobInfo>"
+)
+
+
+def honest_lookups(
+    action: Callable[[Request], Answer], v1_job: Answer | None = None
+) -> Callable[[Request], Answer]:
+    """Answer the look-ups truthfully (2.0 endpoints: not found; 1.0: an Open job, or
+    ``v1_job``), so that the hostile answer meets the request under test, after it was sent."""
+
+    def route(request: Request) -> Answer:
+        if request.method == "GET" and request.path.startswith("/services/data/"):
+            return json_answer('[{"errorCode":"NOT_FOUND","message":"no such job"}]', 404)
+        if request.method == "GET":
+            return v1_job or xml_answer(OPEN_V1)
+        return action(request)
+
+    return route
+
 ACTIONS: dict[str, tuple[Callable[[Request], Answer], tuple[str, ...]]] = {
     "created, answer holds Infinity": (
         lambda r: json_answer(CREATED + ',"numberBatchesTotal":Infinity}', 201),
@@ -167,11 +191,11 @@ ACTIONS: dict[str, tuple[Callable[[Request], Answer], tuple[str, ...]]] = {
         ("create", "--object", "Account", "--operation", "insert"),
     ),
     "abort received, then a reset": (
-        lambda r: Answer(reset=True),
+        honest_lookups(lambda r: Answer(reset=True)),
         ("abort", GOOD, "--yes"),
     ),
     "aborted, answer truncated": (
-        lambda r: xml_answer("<jobInfo><id>" + GOOD, 200),
+        honest_lookups(lambda r: xml_answer("<jobInfo><id>" + GOOD, 200)),
         ("abort", GOOD, "--yes"),
     ),
 }
@@ -182,7 +206,7 @@ def test_an_action_the_server_may_have_done_is_never_reported_as_not_done(kind: 
     route, argv = ACTIONS[kind]
     with HostileServer(route) as server:
         code, out, err = _cli(server, *argv)
-    assert code == 1 and out == ""
+    assert code == 3 and out == ""  # 3: sent, outcome unknown (README, one-shot commands)
     _assert_one_clean_line(err)
     assert "may or may not" in err and "could not reach" not in err, err
 
@@ -309,7 +333,8 @@ def test_a_utf16_job_info_with_a_dtd_is_refused() -> None:
         f'<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE j [<!ENTITY i "{GOOD}">]>'
         "<jobInfo><id>&i;</id></jobInfo>"
     ).encode("utf-16")
-    with HostileServer(lambda request: xml_answer(body)) as server:
+    refuse = honest_lookups(lambda request: Answer(500), v1_job=xml_answer(body))
+    with HostileServer(refuse) as server:
         code, out, err = _cli(server, "show", GOOD)
     assert code == 1 and out == ""
     _assert_one_clean_line(err)
