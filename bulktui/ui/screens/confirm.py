@@ -163,27 +163,34 @@ class ConfirmJobModal(ModalScreen[bool]):
             self.answered = True
             self.dismiss(confirmed)
 
-    def on_key(self, event: events.Key) -> None:
-        """Keys that are no answer. Bindings are checked only after this handler, so the
-        dialog's own keys pass through untouched."""
-        if not self.answered:
-            if event.key in self._bindings.key_to_bindings or event.key in ("enter", "space"):
-                return
+    async def on_key(self, event: events.Key) -> None:
+        """Every key, in the order typed. The dialog's own keys run here, at once: through
+        the bindings they would run only after the key has bubbled up to the app, and keys
+        typed behind it would reach the dialog first."""
+        if self.answered:
+            # The dialog is going: keys typed ahead belong to the job list, in order.
             event.stop()
             event.prevent_default()
-            if event.is_printable:
-                self.post_message(
-                    Said(
-                        f"key {event.key!r} ignored: the {self.label} dialog is open; "
-                        "y confirms, n cancels",
-                        "warning",
-                    )
-                )
+            self.app.post_message(events.Key(event.key, event.character))
             return
-        # Answered: the dialog is going. Keys typed ahead belong to the job list, in order.
+        bound = self._bindings.key_to_bindings.get(event.key)
+        if bound:
+            event.stop()
+            event.prevent_default()
+            await self.run_action(bound[0].action)
+            return
+        if event.key in ("enter", "space"):
+            return  # the focused button's own
         event.stop()
         event.prevent_default()
-        self.app.post_message(events.Key(event.key, event.character))
+        if event.is_printable:
+            self.post_message(
+                Said(
+                    f"key {event.key!r} ignored: the {self.label} dialog is open; "
+                    "y confirms, n cancels",
+                    "warning",
+                )
+            )
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
