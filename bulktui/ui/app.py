@@ -201,7 +201,7 @@ class ConsoleApp(JobActionsApp):
         waiting = self._refresh_cycle
         if status is not None and waiting is not None and status.cycle > waiting:
             self._refresh_cycle = None
-            self.say(f"refreshed at {fmt.timestamp(self.now())}")
+            self.say(f"refreshed at {self.now().astimezone():%H:%M:%S}")
 
     def _settle_heap(self, snapshot: Snapshot) -> None:
         """Keep CPython's full garbage collections out of key presses on big orgs.

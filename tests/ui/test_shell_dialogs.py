@@ -100,7 +100,7 @@ async def test_c_on_an_open_2_0_ingest_job_is_mark_upload_complete() -> None:
         h.app._confirm("close", "7505g0000A9Nqq9AQC", v2_view(JobState.OPEN))
         await wait_until(pilot, lambda: isinstance(h.app.screen, CloseJobModal))
         text = dialog_text(h)
-        assert "Mark upload complete: this job?" in text
+        assert "Mark upload complete for this job?" in text
         assert "starts processing the uploaded data" in text
         assert "Mark upload complete (y)" in str(h.app.screen.query_one("#confirm").label)
         await pilot.press("n")

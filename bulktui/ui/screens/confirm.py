@@ -130,7 +130,8 @@ class ConfirmJobModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         job = self.view.job
-        title = f"{self.label[:1].upper()}{self.label[1:]}: this job?"
+        words = self.label if self.label in ("close", "abort") else f"{self.label} for"
+        title = f"{words.capitalize()} this job?"
         with Vertical(id="dialog"):
             yield Static(Text(title, style="bold"), id="title")
             facts = Text()
@@ -155,8 +156,11 @@ class ConfirmJobModal(ModalScreen[bool]):
                 yield Static(Text("\n".join(f"! {w}" for w in said)), id="warnings")
             yield Static(Text(self.consequence), id="consequence")
             with Horizontal(id="buttons"):
-                yield Button("Cancel (n)", id="cancel", variant="default")
-                yield Button(f"{self.label.capitalize()} (y)", id="confirm", variant="error")
+                # Compact buttons: with the warnings the dialog still fits 80x24.
+                yield Button("Cancel (n)", id="cancel", variant="default", compact=True)
+                yield Button(
+                    f"{self.label.capitalize()} (y)", id="confirm", variant="error", compact=True
+                )
 
     def action_answer(self, confirmed: bool) -> None:
         if not self.answered:

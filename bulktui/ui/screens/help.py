@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -42,6 +43,7 @@ def sections(palette_key: str) -> list[tuple[str, list[Binding]]]:
 
 
 def help_text(allowed: Allowed, palette_key: str = "ctrl+p") -> Text:
+    """The help as plain lines (what the screen shows, without its columns)."""
     text = Text()
     for n, (title, bindings) in enumerate(sections(palette_key)):
         if n:
@@ -52,6 +54,20 @@ def help_text(allowed: Allowed, palette_key: str = "ctrl+p") -> Text:
             text.append(f"{key:>{KEY_WIDTH}}", style="bold")
             text.append(f"  {what}")
     return text
+
+
+def help_table(allowed: Allowed, palette_key: str = "ctrl+p") -> Table:
+    """The help in two columns, so a long description wraps under itself."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(justify="right", style="bold", min_width=12, no_wrap=True)
+    table.add_column(ratio=1)
+    for n, (title, bindings) in enumerate(sections(palette_key)):
+        if n:
+            table.add_row("", "")
+        table.add_row(Text(title, style="bold underline", justify="left"), "")
+        for key, what in rows(bindings, allowed):
+            table.add_row(key, what)
+    return table
 
 
 def rows(bindings: Iterable[Binding], allowed: Allowed) -> Sequence[tuple[str, str]]:
@@ -78,18 +94,20 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     DEFAULT_CSS = """
-    HelpScreen #dialog { width: 90; }
     HelpScreen #hint { margin-top: 1; }
     """
 
     def __init__(self, allowed: Allowed) -> None:
         super().__init__()
         self.allowed = allowed
+        self.plain = ""  # the help's text, for tests and screen readers of the source
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog"):
             yield Static(Text("bulktui keys", style="bold"), id="title")
-            yield Static(help_text(self.allowed, self.app.COMMAND_PALETTE_BINDING), id="keys")
+            palette_key = self.app.COMMAND_PALETTE_BINDING
+            self.plain = help_text(self.allowed, palette_key).plain
+            yield Static(help_table(self.allowed, palette_key), id="keys")
             yield Static(Text("escape closes this help", style="dim"), id="hint")
 
     def action_close(self) -> None:
