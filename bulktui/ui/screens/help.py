@@ -64,7 +64,7 @@ def help_table(allowed: Allowed, palette_key: str = "ctrl+p") -> Table:
     for n, (title, bindings) in enumerate(sections(palette_key)):
         if n:
             table.add_row("", "")
-        table.add_row(Text(title, style="bold underline", justify="left"), "")
+        table.add_row("", Text(title, style="bold underline"))
         for key, what in rows(bindings, allowed):
             table.add_row(key, what)
     return table
