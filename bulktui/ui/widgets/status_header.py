@@ -136,7 +136,13 @@ class StatusHeader(Horizontal):
 
     def age_text(self) -> str:
         status = self._status
-        if status is None or status.fetched_at is None:
+        if status is None:
+            return "no data yet"
+        if status.fetched_at is None:
+            # Before the first answer of this session the data may come from the journal.
+            as_of = getattr(status, "source_as_of", None)  # absent on a poller without one
+            if isinstance(as_of, datetime):
+                return f"journal {fmt.ago(as_of, self.now(), short=True)}"
             return "no data yet"
         return fmt.ago(status.fetched_at, self.now())
 
@@ -166,7 +172,7 @@ def link_words(status: PollStatus, link: LinkState) -> str:
     words = f"{fmt.LINK_GLYPHS.get(link, '?')} {link.value}"
     source = getattr(status, "source", None)  # absent on a poller that has no journal
     if source == "journal" and link is not LinkState.PAUSED:
-        words += " (journal)"
+        words += " · from the journal"
     return words
 
 
