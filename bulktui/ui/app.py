@@ -169,7 +169,7 @@ class ConsoleApp(JobActionsApp):
             waiting = ", ".join(f"{word} {job_id}" for job_id, word in self.pending.items())
             self.say(
                 f"still waiting for the server's answer ({waiting}); "
-                "press q again to quit without it",
+                "press q again (or Ctrl+C) to quit without it",
                 "warning",
             )
             return
