@@ -92,6 +92,7 @@ class ConsoleApp(JobActionsApp):
         self._frozen_at = 0  # jobs (listed + detailed) when the heap was last frozen
         self._quit_asked: datetime | None = None  # first q while an action was pending
         self._refresh_cycle: int | None = None  # "r": the cycle number it waits to pass
+        self._logged_problem: str | None = None  # the poller's problem last put in the log
         loaded = load_themes(theme_dirs)
         self.theme_failures = loaded.failures
         for t in loaded.themes:
@@ -198,10 +199,19 @@ class ConsoleApp(JobActionsApp):
             self.call_after_refresh(self.schedule_clock)
 
     def watch_status(self, status: PollStatus | None) -> None:
+        self._log_problem(status)
         waiting = self._refresh_cycle
         if status is not None and waiting is not None and status.cycle > waiting:
             self._refresh_cycle = None
             self.say(f"refreshed at {self.now().astimezone():%H:%M:%S}")
+
+    def _log_problem(self, status: PollStatus | None) -> None:
+        """Each new problem the poller reports goes to the message log too, so it can be
+        read in full there (the problem line wraps to at most three lines)."""
+        problem = status.problem if status is not None else None
+        if problem and problem != self._logged_problem and status is not None:
+            self.messages.add(self.now(), f"{status.link.value}: {problem}", "warning")
+        self._logged_problem = problem
 
     def _settle_heap(self, snapshot: Snapshot) -> None:
         """Keep CPython's full garbage collections out of key presses on big orgs.

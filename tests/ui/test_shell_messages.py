@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from bulktui.ui.screens.message_log import MessageLogScreen
-from tests.ui.harness import build, screen_text, started
+from tests.ui.harness import build, refresh, screen_text, started
 from tests.ui.seeds import small_org
 
 LONG = "the server said: " + " ".join(f"word{n}" for n in range(40)) + " THE-END"
@@ -39,3 +39,17 @@ async def test_the_message_log_keeps_the_last_100_with_their_time() -> None:
         assert len(log.splitlines()) == 100
         await pilot.press("escape")
         assert h.app.screen is h.app.main
+
+
+async def test_the_pollers_problem_goes_to_the_log_once() -> None:
+    h = build(small_org)
+    async with h.app.run_test(size=(120, 35)) as pilot:
+        await started(pilot, h)
+        h.transport.down = True
+        h.clock.advance(10)
+        await refresh(pilot, h)
+        h.app._tick()
+        await refresh(pilot, h)
+        logged = [m.text for m in h.app.messages if "unreachable" in m.text]
+        assert len(logged) == 1, logged
+        assert logged[0].startswith(("degraded: ", "stale: "))
