@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import events, on, work
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.dom import DOMNode
 from textual.reactive import var
 from textual.screen import Screen
@@ -67,7 +68,7 @@ class ConsoleApp(JobActionsApp):
     CSS_PATH = "bulktui.tcss"
     TITLE = "bulktui"
     # bulktui's own commands only: no screenshot, maximise or Textual key panel entries.
-    COMMANDS: ClassVar[set[type[JobCommands]]] = {JobCommands}  # type: ignore[assignment]
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {JobCommands}
     BINDINGS: ClassVar[list[BindingType]] = list(keys.APP_BINDINGS)
     ENABLE_COMMAND_PALETTE = True
 

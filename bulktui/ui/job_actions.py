@@ -71,11 +71,12 @@ class JobActionsApp(App[None]):
 
     def say(self, text: str, severity: Severity = "information") -> None:
         """One message: on the status line (wrapped where there is room), in the message log
-        with its time, and for warnings and errors also as a toast."""
+        with its time, and for errors also as a toast (which would cover the status line and
+        the table at 80x24 if every warning raised one)."""
         line = one_line(text)
         self.messages.add(self.now(), line, severity)
         self.last_message = (line, severity)
-        if severity != "information":
+        if severity == "error":
             self.notify(line, severity=severity, timeout=10, markup=False)
 
     def on_said(self, message: Said) -> None:

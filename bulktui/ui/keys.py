@@ -43,7 +43,9 @@ def _key(
 
 # The job list's commands: in the footer (when shown), the help and the palette.
 COMMAND_BINDINGS: tuple[Binding, ...] = (
-    _key("question_mark", "app.help", "help", "every key", "help", key_display="?"),
+    _key(
+        "question_mark", "app.help", "help", "show every key (this help)", "help", key_display="?"
+    ),
     _key(
         "c",
         "app.close_job",
@@ -99,7 +101,7 @@ COMMAND_BINDINGS: tuple[Binding, ...] = (
         "copy-id",
         show=False,
     ),
-    _key("l", "app.message_log", "log", "the last 100 messages, with their time", "log"),
+    _key("l", "app.message_log", "log", "show the last 100 messages, with their time", "log"),
 )
 
 # Moving around the job list: in the help only.
