@@ -8,7 +8,6 @@ All network work happens in the backend, called from workers that only post mess
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 from collections.abc import Callable
@@ -21,19 +20,18 @@ from textual import events, on, work
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.dom import DOMNode
-from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
 
 from bulktui.api import ids
 from bulktui.api.errors import BulkError
-from bulktui.core.snapshot import PollStatus, Snapshot
+from bulktui.core.snapshot import Snapshot
 from bulktui.core.text import one_line
 from bulktui.ui import format as fmt
 from bulktui.ui import keys
 from bulktui.ui.backend import Backend
 from bulktui.ui.commands import JobCommands
-from bulktui.ui.job_actions import JobActionsApp
+from bulktui.ui.live_controls import LiveControlsApp
 from bulktui.ui.messages import (
     BatchResultsFailed,
     BatchResultsLoaded,
@@ -51,8 +49,6 @@ from bulktui.ui.widgets.job_table import JobTable
 
 FREEZE_STEP = 1000
 TYPED_AWAY = keys.typed_away_actions()
-# How long "r" while paused waits for its one cycle before it says the refresh is still running.
-REFRESH_ONCE_TIMEOUT = 30.0
 CLIPBOARD_HINT = (
     "it shows up only if your terminal accepts OSC 52 (in tmux: set -g set-clipboard on)"
 )
@@ -62,7 +58,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class ConsoleApp(JobActionsApp):
+class ConsoleApp(LiveControlsApp):
     """bulktui's live console."""
 
     CSS_PATH = "bulktui.tcss"
@@ -71,11 +67,6 @@ class ConsoleApp(JobActionsApp):
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {JobCommands}
     BINDINGS: ClassVar[list[BindingType]] = list(keys.APP_BINDINGS)
     ENABLE_COMMAND_PALETTE = True
-
-    # Live refresh paused by the user ("p").
-    paused: var[bool] = var(False)
-    # The poller's refresh interval in seconds, as the view-state line shows it.
-    interval: var[float] = var(5.0)
 
     def __init__(
         self,
@@ -92,8 +83,6 @@ class ConsoleApp(JobActionsApp):
         self._clock: Timer | None = None
         self._frozen_at = 0  # jobs (listed + detailed) when the heap was last frozen
         self._quit_asked: datetime | None = None  # first q while an action was pending
-        self._refresh_cycle: int | None = None  # "r": the cycle number it waits to pass
-        self._logged_problem: str | None = None  # the poller's problem last put in the log
         loaded = load_themes(theme_dirs)
         self.theme_failures = loaded.failures
         for t in loaded.themes:
@@ -106,7 +95,6 @@ class ConsoleApp(JobActionsApp):
             self.theme = DEFAULT_THEME
         # No animated scrolling or transitions: nothing moves unless data does.
         self.animation_level = "none"
-        self.set_reactive(ConsoleApp.interval, backend.interval)
 
     # ------------------------------------------------------------------ setup
 
@@ -184,12 +172,6 @@ class ConsoleApp(JobActionsApp):
 
     # ------------------------------------------------------------------ snapshots
 
-    def poll_status(self) -> PollStatus | None:
-        try:
-            return self.backend.status()
-        except Exception:  # the header must never take the app down
-            return None
-
     def on_jobs_refreshed(self, message: JobsRefreshed) -> None:
         self.status = self.poll_status()
         self.snapshot = message.snapshot
@@ -198,21 +180,6 @@ class ConsoleApp(JobActionsApp):
         if snapshot is not None:
             self._settle_heap(snapshot)
             self.call_after_refresh(self.schedule_clock)
-
-    def watch_status(self, status: PollStatus | None) -> None:
-        self._log_problem(status)
-        waiting = self._refresh_cycle
-        if status is not None and waiting is not None and status.cycle > waiting:
-            self._refresh_cycle = None
-            self.say(f"refreshed at {self.now().astimezone():%H:%M:%S}")
-
-    def _log_problem(self, status: PollStatus | None) -> None:
-        """Each new problem the poller reports goes to the message log too, so it can be
-        read in full there (the problem line wraps to at most three lines)."""
-        problem = status.problem if status is not None else None
-        if problem and problem != self._logged_problem and status is not None:
-            self.messages.add(self.now(), f"{status.link.value}: {problem}", "warning")
-        self._logged_problem = problem
 
     def _settle_heap(self, snapshot: Snapshot) -> None:
         """Keep CPython's full garbage collections out of key presses on big orgs.
@@ -368,59 +335,6 @@ class ConsoleApp(JobActionsApp):
         if job_id and not isinstance(self.screen, JobDetailScreen):
             self.open_detail(job_id)
 
-    def action_refresh(self) -> None:
-        job_id = self.selected_job_id()
-        if job_id:
-            self.backend.invalidate(job_id)
-        status = self.poll_status()
-        self._refresh_cycle = status.cycle if status is not None else 0
-        if self.paused:
-            self.say("refreshing once; live refresh stays paused")
-            self._refresh_once()
-        else:
-            self.backend.refresh_now()
-            self.say("refreshing now…")
-
-    @work(group="refresh-once", exclusive=True, exit_on_error=False)
-    async def _refresh_once(self) -> None:
-        """One cycle while paused: resume (which forces a cycle), and pause again as soon as
-        that cycle has run, so exactly one cycle happens."""
-        before = self._refresh_cycle or 0
-        was = self.poll_status()
-        self.backend.resume()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + REFRESH_ONCE_TIMEOUT
-        try:
-            while loop.time() < deadline:
-                if cycle_finished(was, self.poll_status(), before):
-                    break
-                await asyncio.sleep(0.02)
-        finally:
-            if self.paused:
-                self.backend.pause()
-        self.status = self.poll_status()
-        if self._refresh_cycle is not None:
-            self._refresh_cycle = None
-            self.say("the refresh did not finish in time; live refresh stays paused", "warning")
-
-    def watch_paused(self, paused: bool) -> None:
-        if paused:
-            self.backend.pause()
-        else:
-            self.backend.resume()
-
-    def action_pause(self) -> None:
-        self.paused = not self.paused
-        if self.paused:
-            self.say("live refresh paused; p resumes, r refreshes once")
-        else:
-            self.say("live refresh resumed")
-
-    def action_change_interval(self, direction: int) -> None:
-        seconds = self.backend.set_interval(keys.next_interval(self.backend.interval, direction))
-        self.interval = seconds
-        self.say(f"refreshing every {seconds:g}s")
-
     def action_copy_id(self) -> None:
         job_id = self.selected_job_id()
         if not job_id:
@@ -452,16 +366,6 @@ class ConsoleApp(JobActionsApp):
         for screen in self.screen_stack:
             if isinstance(screen, FailedRecordsScreen) and screen.batch_info.id == message.batch_id:
                 screen.show_error(message.reason)
-
-
-def cycle_finished(was: PollStatus | None, now: PollStatus | None, before: int) -> bool:
-    """A cycle after ``before`` has run to its end: its number is higher and what a cycle sets
-    when it ends (the data's time, or the problem and link after a failure) has changed."""
-    if now is None or now.cycle <= before:
-        return False
-    if was is None:
-        return True
-    return (now.fetched_at, now.problem, now.link) != (was.fetched_at, was.problem, was.link)
 
 
 def fmt_message(message: tuple[str, str]) -> Text:
