@@ -110,7 +110,6 @@ class ConfirmJobModal(ModalScreen[bool]):
     ]
 
     DEFAULT_CSS = """
-    ConfirmJobModal #dialog { border: thick $error; }
     ConfirmJobModal #facts { margin-bottom: 1; }
     ConfirmJobModal #warnings { margin-bottom: 1; text-style: bold; }
     ConfirmJobModal #consequence { margin-bottom: 1; }

@@ -42,7 +42,6 @@ class MessageLogScreen(ModalScreen[None]):
     ]
 
     DEFAULT_CSS = """
-    MessageLogScreen #dialog { width: 100; height: 80%; }
     MessageLogScreen #log { width: 100%; }
     MessageLogScreen #hint { margin-top: 1; }
     """
