@@ -166,6 +166,11 @@ class ConfirmJobModal(ModalScreen[bool]):
             self.answered = True
             self.dismiss(confirmed)
 
+    @classmethod
+    def actions_by_key(cls) -> dict[str, str]:
+        """The dialog's own keys and what each does, from its bindings."""
+        return {b.key: b.action for b in Binding.make_bindings(cls.BINDINGS)}
+
     async def on_key(self, event: events.Key) -> None:
         """Every key, in the order typed. The dialog's own keys run here, at once: through
         the bindings they would run only after the key has bubbled up to the app, and keys
@@ -176,11 +181,11 @@ class ConfirmJobModal(ModalScreen[bool]):
             event.prevent_default()
             self.app.post_message(events.Key(event.key, event.character))
             return
-        bound = self._bindings.key_to_bindings.get(event.key)
-        if bound:
+        action = self.actions_by_key().get(event.key)
+        if action is not None:
             event.stop()
             event.prevent_default()
-            await self.run_action(bound[0].action)
+            await self.run_action(action)
             return
         if event.key in ("enter", "space"):
             return  # the focused button's own
