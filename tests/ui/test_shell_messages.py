@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from textual.widgets import Static
-
 from bulktui.ui.screens.message_log import MessageLogScreen
 from tests.ui.harness import build, refresh, screen_text, started
 from tests.ui.seeds import small_org
@@ -32,7 +30,7 @@ async def test_the_message_log_keeps_the_last_100_with_their_time() -> None:
         await pilot.press("l")
         await pilot.pause()
         assert isinstance(h.app.screen, MessageLogScreen)
-        log = str(h.app.screen.query_one("#log", Static).content)
+        log = h.app.screen.plain
         assert "message number 29\n" not in log + "\n" and "message number 31" in log
         assert "warning: " + LONG in log  # in full
         assert "09:" in log or ":" in log.splitlines()[0][:8]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,12 +14,30 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from bulktui.ui import format as fmt
-from bulktui.ui.message_log import LoggedMessage
+from bulktui.ui.message_log import LOG_SIZE, LoggedMessage
 
 SEVERITY_WORDS = {"information": "", "warning": "warning: ", "error": "error: "}
 
 
+def log_table(messages: Iterable[LoggedMessage]) -> Table:
+    """Time and text side by side, so a long message wraps under itself."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(ratio=1)
+    for message in messages:
+        text = Text()
+        word = SEVERITY_WORDS[message.severity]
+        if word:
+            text.append(word, style="bold")
+        text.append(fmt.safe(message.text))
+        table.add_row(message.at.astimezone().strftime("%H:%M:%S"), text)
+    if not table.row_count:
+        table.add_row("", Text("nothing said yet", style="dim"))
+    return table
+
+
 def log_text(messages: Iterable[LoggedMessage]) -> Text:
+    """The log as plain lines, one a message."""
     text = Text()
     for n, message in enumerate(messages):
         if n:
@@ -49,12 +68,13 @@ class MessageLogScreen(ModalScreen[None]):
     def __init__(self, messages: Iterable[LoggedMessage]) -> None:
         super().__init__()
         self.messages = list(messages)
+        self.plain = log_text(self.messages).plain  # what the log says, as lines
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog"):
-            title = f"Messages (the last {len(self.messages)}, newest last)"
+            title = f"Messages, newest last (the console keeps the last {LOG_SIZE})"
             yield Static(Text(title, style="bold"), id="title")
-            yield Static(log_text(self.messages), id="log")
+            yield Static(log_table(self.messages), id="log")
             yield Static(Text("escape closes the log; ↑ ↓ scroll", style="dim"), id="hint")
 
     def on_mount(self) -> None:
