@@ -1,62 +1,83 @@
-"""Command palette (ctrl+p): every action, plus "abort job…" / "close job…" by id.
+"""Command palette (ctrl+p): bulktui's own commands only, generated from the job list's
+bindings, plus "abort job…" / "close job…" by id and the theme.
 
-An id typed in the palette is validated with ``bulktui.api.ids`` before anything is sent, and the
+An entry is offered only when its action can run on the screen the palette was opened from
+(no "sort" over a job's detail, no "abort" under ``--read-only``), so none of them fails. An id
+typed in the palette is validated with ``bulktui.api.ids`` before anything is sent, and the
 action still goes through its confirmation dialog.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Coroutine
+from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Literal, cast
+from typing import Any, Literal, Protocol, cast
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.dom import DOMNode
 
 from bulktui.api import ids
+from bulktui.ui import keys
 
-if TYPE_CHECKING:
-    from bulktui.ui.app import ConsoleApp
+Severity = Literal["information", "warning", "error"]
 
-Command = tuple[str, Callable[[], object], str]
+
+class PaletteHost(Protocol):
+    """What the palette needs from the app (``ConsoleApp``), without importing it."""
+
+    def say(self, text: str, severity: Severity = ...) -> None: ...
+
+    def confirm_by_id(self, action: Literal["close", "abort"], job_id: str) -> None: ...
+
+    def can_run(self, action: str, node: DOMNode) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    title: str
+    action: str  # a Textual action string, run on the screen the palette was opened from
+    help: str
+
+
+def commands(host: PaletteHost, screen: DOMNode) -> list[Command]:
+    """The entries that can run now, from the bindings (title: the tooltip; help: the key)."""
+    found = [
+        Command(b.tooltip[:1].upper() + b.tooltip[1:], b.action, keys.key_text(b))
+        for b in (*keys.COMMAND_BINDINGS, *keys.APP_BINDINGS)
+        if b.tooltip and b.id not in ("read-only", "quit-ctrl-c", "app-help", "app-log")
+    ]
+    found += [Command(title, action, text) for title, action, text in keys.PALETTE_ONLY]
+    return [c for c in found if host.can_run(c.action, screen)]
 
 
 class JobCommands(Provider):
     @property
-    def console(self) -> ConsoleApp:
-        return cast("ConsoleApp", self.app)
+    def host(self) -> PaletteHost:
+        return cast(PaletteHost, self.app)
 
-    def commands(self) -> list[Command]:
-        app = self.console
-        return [
-            ("Refresh now", app.action_refresh, "r: fetch everything that can change"),
-            ("Pause or resume live refresh", app.action_pause, "p"),
-            ("Refresh more often", partial(app.action_change_interval, -1), "+"),
-            ("Refresh less often", partial(app.action_change_interval, 1), "-"),
-            ("Cycle the sort column", app.action_cycle_sort, "s"),
-            ("Reverse the sort", app.action_reverse_sort, "S"),
-            ("Only my jobs / all jobs", app.action_only_mine, "m"),
-            ("Filter jobs", app.action_filter, "/"),
-            ("New job", app.action_new_job, "n: create a Bulk API job"),
-            ("Close the selected job", app.action_close_job, "c: Open jobs only"),
-            ("Abort the selected job", app.action_abort_job, "a: Open or Closed jobs"),
-            ("Copy the selected job id", app.action_copy_id, "y: OSC 52"),
-            ("Job detail", app.action_open_detail, "enter"),
-            ("Show keys", app.action_help, "?"),
-            ("Abort job… (by id)", partial(app.ask_job_id, "abort"), "type or paste a job id"),
-            ("Close job… (by id)", partial(app.ask_job_id, "close"), "type or paste a job id"),
-        ]
+    def _entries(self) -> list[Command]:
+        return commands(self.host, self.screen)
+
+    def _runner(self, action: str) -> partial[Coroutine[Any, Any, bool]]:
+        return partial(self.app.run_action, action, self.screen)
 
     async def discover(self) -> Hits:
-        for name, callback, help_text in self.commands():
-            yield DiscoveryHit(name, callback, help=help_text)
+        for command in self._entries():
+            yield DiscoveryHit(command.title, self._runner(command.action), help=command.help)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, callback, help_text in self.commands():
-            score = matcher.match(name)
+        for command in self._entries():
+            score = matcher.match(command.title)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+                yield Hit(
+                    score,
+                    matcher.highlight(command.title),
+                    self._runner(command.action),
+                    help=command.help,
+                )
         async for hit in self._by_id(query):
             yield hit
 
@@ -66,6 +87,8 @@ class JobCommands(Provider):
         if len(words) < 2 or words[0].lower() not in ("abort", "close"):
             return
         action: Literal["close", "abort"] = "abort" if words[0].lower() == "abort" else "close"
+        if not self.host.can_run(f"app.{action}_job", self.screen):
+            return
         candidate = words[-1]
         if candidate.lower() in ("job", "job…"):
             return
@@ -76,7 +99,7 @@ class JobCommands(Provider):
             yield Hit(
                 1.0,
                 Text(f"{verb} job {candidate}: not a job id"),
-                partial(self.console.say, str(exc), "error"),
+                partial(self.host.say, str(exc), "error"),
                 text=f"{verb} job {candidate}",
                 help=str(exc),
             )
@@ -84,7 +107,7 @@ class JobCommands(Provider):
         yield Hit(
             1.0,
             Text(f"{verb} job {job_id}…"),
-            partial(self.console.confirm_by_id, action, job_id),
+            partial(self.host.confirm_by_id, action, job_id),
             text=f"{verb} job {job_id}",
             help="opens the confirmation dialog",
         )

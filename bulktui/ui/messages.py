@@ -90,3 +90,14 @@ class JobLookedUp(Message):
         super().__init__()
         self.action: Literal["close", "abort"] = action
         self.job = job
+
+
+class Said(Message):
+    """A screen has something to tell the user: the status line and the message log."""
+
+    def __init__(
+        self, text: str, severity: Literal["information", "warning", "error"] = "information"
+    ) -> None:
+        super().__init__()
+        self.text = text
+        self.severity: Literal["information", "warning", "error"] = severity

@@ -10,6 +10,7 @@ import asyncio
 from textual.widgets import Input, Static
 
 from bulktui.api.enums import ContentType, JobState, Operation
+from bulktui.ui import keys
 from bulktui.ui.screens.confirm import AbortJobModal, CloseJobModal
 from bulktui.ui.screens.failed_records import FailedRecordsScreen
 from bulktui.ui.screens.help import HelpScreen
@@ -174,7 +175,7 @@ async def test_abort_only_for_open_or_closed_jobs() -> None:
         await select(pilot, h, job_id)
         await pilot.press("a")
         assert not isinstance(h.app.screen, AbortJobModal)
-        assert "only Open or Closed jobs" in (h.app.last_message or ("", ""))[0]
+        assert "Only an Open or Closed job can be aborted" in (h.app.last_message or ("", ""))[0]
 
 
 async def test_refused_because_the_job_finished_first_is_said_in_plain_words() -> None:
@@ -224,7 +225,7 @@ async def test_close_only_for_open_jobs() -> None:
         await select(pilot, h, job_id)
         await pilot.press("c")
         assert not isinstance(h.app.screen, CloseJobModal)
-        assert "only Open jobs can be closed" in (h.app.last_message or ("", ""))[0]
+        assert "Only an Open job can be closed" in (h.app.last_message or ("", ""))[0]
 
 
 async def test_read_only_disables_close_abort_create_and_says_why() -> None:
@@ -415,10 +416,12 @@ async def test_help_lists_every_key() -> None:
         await started(pilot, h)
         await pilot.press("question_mark")
         assert isinstance(h.app.screen, HelpScreen)
-        text = screen_text(h.app)
-        for key in ("j k", "PgUp", "enter", "c", "a", "n", "/", "s  S", "m", "r", "p", "+  -"):
-            assert key in text
-        assert "ctrl+p" in text and "quit" in text
+        text = h.app.screen.plain
+        for binding in (*keys.COMMAND_BINDINGS, *keys.NAVIGATION_BINDINGS):
+            assert binding.tooltip in text, binding.id
+        for shown in ("↑ k", "↓ j", "PgUp", "enter", "/", "+", "-", "ctrl+p", "quit"):
+            assert shown in text
+        assert "--read-only" not in text  # nothing is disabled here
         await pilot.press("escape")
         assert h.app.screen is h.app.main
 

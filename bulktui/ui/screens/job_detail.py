@@ -215,12 +215,19 @@ class JobDetailScreen(Screen[None]):
 
     DEFAULT_CSS = """
     JobDetailScreen { background: $background; }
-    JobDetailScreen #detail-title, JobDetailScreen #detail-status {
+    JobDetailScreen #detail-title {
         height: 1;
         padding: 0 1;
         background: $surface;
         text-wrap: nowrap;
         text-overflow: ellipsis;
+    }
+    /* Action results wrap: readable in full here and in the message log (l). */
+    JobDetailScreen #detail-status {
+        height: auto;
+        max-height: 3;
+        padding: 0 1;
+        background: $surface;
     }
     JobDetailScreen #detail-body { height: 1fr; }
     JobDetailScreen #fields { width: 86; height: 1fr; padding: 0 1; }

@@ -23,6 +23,9 @@ def check_job_id(text: str) -> str:
 
 class JobIdModal(ModalScreen[str | None]):
     AUTO_FOCUS = "#job-id"
+    DEFAULT_CSS = """
+    JobIdModal #error { height: auto; color: $text-muted; }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "cancel", show=False)]
 
     def __init__(self, action_word: str) -> None:

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Rule
 
 from bulktui.core.snapshot import JobView, PollStatus, Snapshot
 from bulktui.ui import format as fmt
-from bulktui.ui.widgets.job_table import JobTable
+from bulktui.ui import keys
+from bulktui.ui.messages import Said
+from bulktui.ui.widgets.job_table import SORT_BY_KEY, SORTS, JobTable
 from bulktui.ui.widgets.quiet import QuietStatic
 from bulktui.ui.widgets.status_header import StatusHeader
 
@@ -63,59 +67,65 @@ def job_summary(view: JobView, names: Mapping[str, str], threshold: float) -> Te
 
 
 class MainScreen(Screen[None]):
-    """The live job list."""
+    """The live job list.
+
+    What the list shows is this screen's reactive state (sort, filter, only mine); what the
+    data is comes from the app's reactive ``snapshot``, ``pending``, ``status``, ``paused`` and
+    ``interval``, which this screen watches. Each watcher repaints what depends on it, and the
+    line that says how the list is viewed is computed from that state, never pushed.
+    """
 
     class ViewChanged(Message):
-        """Filter or sort changed: the status line has to say so."""
+        """Filter or sort changed: times on screen (and so the app's clock) may change."""
 
-    # Every key here is a priority binding, so keys act in the order they were typed even when
-    # several arrive at once (a paste, a slow SSH link): "j a" aborts the job below, never
-    # the one the cursor left. Non-priority bindings run only after the key has travelled
-    # through the focused widget, so a later priority key could overtake them.
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "app.close_job", "close", priority=True),
-        Binding("a", "app.abort_job", "abort", priority=True),
-        Binding("n", "app.new_job", "new", priority=True),
-        Binding("slash", "start_filter", "filter", priority=True),
-        Binding("question_mark", "app.help", "help", priority=True),
-        Binding("escape", "clear_filter", "clear filter", show=False, priority=True),
-        Binding("s", "app.cycle_sort", "sort", priority=True),
-        Binding("S", "app.reverse_sort", "reverse sort", show=False, priority=True),
-        Binding("m", "app.only_mine", "mine", priority=True),
-        Binding("r", "app.refresh", "refresh", priority=True),
-        Binding("p", "app.pause", "pause", priority=True),
-        Binding("plus,equals_sign", "app.change_interval(-1)", "faster", show=False, priority=True),
-        Binding("minus", "app.change_interval(1)", "slower", show=False, priority=True),
-        Binding("y", "app.copy_id", "copy id", show=False, priority=True),
-        Binding("up,k", "move('up')", "up", show=False, priority=True),
-        Binding("down,j", "move('down')", "down", show=False, priority=True),
-        Binding("pageup", "move('page_up')", "page up", show=False, priority=True),
-        Binding("pagedown", "move('page_down')", "page down", show=False, priority=True),
-        Binding("home", "move('first')", "first", show=False, priority=True),
-        Binding("end", "move('last')", "last", show=False, priority=True),
-        Binding("enter", "move('choose')", "detail", show=False, priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.MAIN_BINDINGS)
     # Keys the filter box needs for itself while it has the focus.
     FILTER_KEYS_ACTIONS = frozenset({"move"})
+
+    DEFAULT_CSS = """
+    MainScreen #problem {
+        height: auto;
+        max-height: 3;
+        background: $warning 25%;
+        color: $foreground;
+        padding: 0 1;
+    }
+    MainScreen #statusbar { height: auto; background: $surface; }
+    MainScreen #status-msg { width: 1fr; height: auto; max-height: 5; padding: 0 1; }
+    MainScreen #status-view { width: auto; padding: 0 1; color: $text-muted; }
+    MainScreen #statusbar.-stacked { layout: vertical; }
+    MainScreen #statusbar.-stacked #status-msg { width: 100%; }
+    MainScreen #statusbar.-stacked #status-view { width: 100%; text-align: right; }
+    App:ansi MainScreen #statusbar { text-style: reverse; }
+    """
+
+    sort_key: var[str] = var("created")
+    sort_reversed: var[bool] = var(False)  # relative to the column's natural direction
+    filter_text: var[str] = var("")
+    only_mine: var[bool] = var(False)
 
     def __init__(
         self,
         *,
         instance_url: str,
         now: Callable[[], datetime],
-        status: Callable[[], PollStatus | None],
         threshold: float,
         read_only: bool,
     ) -> None:
         super().__init__()
         self.instance_url = instance_url
         self.now = now
-        self.status = status
         self.threshold = threshold
         self.read_only = read_only
         self._summary_for: tuple[JobView | None, str | None] | None = None
-        self._names: Mapping[str, str] = {}
+        self._snapshot: Snapshot | None = None
+        self._views: Mapping[str, JobView] = MappingProxyType({})
+        self._pending: Mapping[str, str] = MappingProxyType({})
+        self._status: PollStatus | None = None
+        self._paused = False
+        self._interval: float | None = None
         self._filter_opening = False
+        self._select_when_listed: str | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(instance_url=self.instance_url, now=self.now, read_only=self.read_only)
@@ -127,7 +137,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="statusbar"):
             yield QuietStatic(id="status-msg")
             yield QuietStatic(id="status-view")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def table(self) -> JobTable:
@@ -143,9 +153,17 @@ class MainScreen(Screen[None]):
         self.table.focus()
         self.query_one("#problem").display = False
         self.query_one("#filter").display = False
+        app = self.app
+        self.watch(app, "paused", self._paused_changed)
+        self.watch(app, "interval", self._interval_changed)
+        self.watch(app, "status", self._status_changed)
+        self.watch(app, "pending", self._pending_changed)
+        self.watch(app, "snapshot", self._snapshot_changed)
+        self.watch(app, "last_message", self._message_changed)
 
     def on_screen_resume(self) -> None:
         # Back from a detail view or dialog: times on screen may have moved meanwhile.
+        self.table.refresh_times()
         self.post_message(self.ViewChanged())
 
     def on_resize(self) -> None:
@@ -155,21 +173,72 @@ class MainScreen(Screen[None]):
             summary.display = tall
             self.query_one("#summary-rule").display = tall
 
-    # ------------------------------------------------------------------ data
+    # ------------------------------------------------------------------ the app's state
 
-    def apply(
-        self,
-        snapshot: Snapshot,
-        views: Mapping[str, JobView],
-        pending: Mapping[str, str],
-    ) -> None:
-        status = self.status()
-        self.header.apply_snapshot(snapshot, status)
-        self._show_problem(status.problem if status else snapshot.problem)
-        self.table.empty_text = "no jobs match the filter" if self.table.filter_text else "no jobs"
-        self._names = snapshot.user_names
-        self.table.update_jobs(views, snapshot.user_names, pending)
+    def _snapshot_changed(self, snapshot: Snapshot | None) -> None:
+        if snapshot is None:
+            return
+        self._snapshot = snapshot
+        self._views = snapshot.jobs
+        self._show_jobs()
+        if self._select_when_listed and self.table.select_job(self._select_when_listed):
+            self._select_when_listed = None
+
+    def _pending_changed(self, pending: Mapping[str, str]) -> None:
+        self._pending = pending
+        if self._snapshot is not None:
+            self._show_jobs()
+
+    def _status_changed(self, status: PollStatus | None) -> None:
+        self._status = status
+        if status is not None:
+            self._show_problem(status.problem)
+        self.table.refresh_times()
+
+    def _paused_changed(self, paused: bool) -> None:
+        self._paused = paused
+        self._show_view_state()
+
+    def _interval_changed(self, interval: float) -> None:
+        self._interval = interval
+        self._show_view_state()
+
+    def _message_changed(self, message: tuple[str, str] | None) -> None:
+        if message is None:
+            return
+        text, severity = message
+        style = "" if severity == "information" else "bold"
+        self.show_status(Text(text, style=style))
+
+    def _fit_statusbar(self) -> None:
+        """A message that does not fit beside the view state gets the bar's full width, and
+        wraps there, with the view state on a line of its own below."""
+        message = self.query_one("#status-msg", QuietStatic).plain
+        beside = self.size.width - len(self.view_state()) - 4
+        self.query_one("#statusbar").set_class(len(message) > beside, "-stacked")
+
+    def _show_jobs(self) -> None:
+        snapshot = self._snapshot
+        if snapshot is None:
+            return
+        if snapshot.problem and self._status is None:
+            self._show_problem(snapshot.problem)
+        self.table.empty_text = "no jobs match the filter" if self.filtering else "no jobs"
+        self.table.update_jobs(self._views, snapshot.user_names, self._pending)
         self.update_summary()
+        self._show_view_state()
+
+    def select_when_listed(self, job_id: str) -> bool:
+        """Put the cursor on ``job_id`` now, or as soon as a snapshot lists it. False when the
+        filter hides it."""
+        if self.table.select_job(job_id):
+            return True
+        self._select_when_listed = job_id
+        return not self.filtering
+
+    @property
+    def filtering(self) -> bool:
+        return bool(self.filter_text or self.only_mine)
 
     def _show_problem(self, text: str | None) -> None:
         problem = self.query_one("#problem", QuietStatic)
@@ -190,30 +259,92 @@ class MainScreen(Screen[None]):
         if key == self._summary_for:
             return
         self._summary_for = key
+        names = self._snapshot.user_names if self._snapshot else {}
         if view is None:
             summary.show(Text("no job selected", style="dim"))
         else:
-            summary.show(job_summary(view, self._names, self.threshold))
+            summary.show(job_summary(view, names, self.threshold))
+
+    def view_state(self) -> str:
+        """How the list is viewed: counts, sort, filter, whose jobs, refresh."""
+        table = self.table
+        spec = SORT_BY_KEY[self.sort_key]
+        descending = spec.natural_reverse != self.sort_reversed
+        total = len(self._views)
+        shown = table.row_count
+        parts = [f"{shown:,}/{total:,} jobs" if shown != total else f"{total:,} jobs"]
+        parts.append(f"{table.live_count:,} live")
+        parts.append(f"sort {spec.title}{'↓' if descending else '↑'}")
+        if self.filter_text:
+            parts.append(f"filter {self.filter_text!r}")
+        if self.only_mine:
+            parts.append("mine")
+        if self._paused:
+            parts.append("paused")
+        elif self._interval is not None:
+            parts.append(f"every {self._interval:g}s")
+        return " · ".join(parts)
+
+    def _show_view_state(self) -> None:
+        if self.is_mounted:
+            self.query_one("#status-view", QuietStatic).show(Text(self.view_state()))
 
     def show_status(self, text: Text) -> None:
         self.query_one("#status-msg", QuietStatic).show(text)
-
-    def show_view_state(self, text: str) -> None:
-        self.query_one("#status-view", QuietStatic).show(Text(text))
-
-    # ------------------------------------------------------------------ clock
-
-    def tick(self, status: PollStatus | None) -> None:
-        """The app's clock: repaint whatever time-based text changed (usually nothing)."""
-        if status is not None:
-            self.header.apply_status(status)
-            self._show_problem(status.problem)
-        else:
-            self.header.refresh_age()
-        self.table.refresh_times()
+        self._fit_statusbar()
 
     def next_time_change(self) -> float | None:
         return self.table.next_time_change()
+
+    # ------------------------------------------------------------------ sort, mine
+
+    def watch_sort_key(self) -> None:
+        self._apply_sort()
+
+    def watch_sort_reversed(self) -> None:
+        self._apply_sort()
+
+    def _apply_sort(self) -> None:
+        if self.is_mounted:
+            self.table.set_sort(self.sort_key, self.sort_reversed)
+            self._show_view_state()
+
+    def watch_filter_text(self) -> None:
+        self._apply_filter()
+
+    def watch_only_mine(self) -> None:
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        if not self.is_mounted:
+            return
+        identity = self._snapshot.identity if self._snapshot else None
+        user = identity.user_id if (self.only_mine and identity) else None
+        self.table.set_filter(self.filter_text, user)
+        self.table.empty_text = "no jobs match the filter" if self.filtering else "no jobs"
+        self._show_view_state()
+        self.update_summary()
+        self.post_message(self.ViewChanged())
+
+    def action_cycle_sort(self) -> None:
+        names = [s.key for s in SORTS]
+        self.sort_reversed = False
+        self.sort_key = names[(names.index(self.sort_key) + 1) % len(names)]
+
+    def action_reverse_sort(self) -> None:
+        self.sort_reversed = not self.sort_reversed
+
+    def action_only_mine(self) -> None:
+        identity = self._snapshot.identity if self._snapshot else None
+        if not self.only_mine and identity is None:
+            self.notify_app("who you are is not known yet; try again after the first refresh")
+            return
+        self.only_mine = not self.only_mine
+        self.notify_app("showing only your jobs" if self.only_mine else "showing everyone's jobs")
+
+    def notify_app(self, text: str) -> None:
+        """Say it on the status line and in the message log, through the app."""
+        self.post_message(Said(text))
 
     # ------------------------------------------------------------------ filter
 
@@ -284,15 +415,12 @@ class MainScreen(Screen[None]):
             box.value = ""
             box.display = False
             self.table.focus()
-        if self.table.filter_text:
-            self.table.set_filter("", self.table.only_user)
-            self.post_message(self.ViewChanged())
+        self.filter_text = ""
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.table.set_filter(event.value, self.table.only_user)
-        self.post_message(self.ViewChanged())
+        self.filter_text = event.value
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:

@@ -60,6 +60,12 @@ def validate_spec(
 
 class NewJobModal(ModalScreen[NewJobSpec | None]):
     AUTO_FOCUS = "#object"
+    DEFAULT_CSS = """
+    NewJobModal .field { height: 3; }
+    NewJobModal .field-label { width: 20; padding: 1 1 0 0; }
+    NewJobModal .field Input, NewJobModal .field Select { width: 1fr; }
+    NewJobModal #error { color: $error; height: auto; }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "cancel", show=False),
     ]

@@ -21,6 +21,11 @@ def too_small_text(width: int, height: int) -> Text:
 
 
 class TooSmallScreen(Screen[None]):
+    DEFAULT_CSS = """
+    TooSmallScreen { align: center middle; background: $background; }
+    TooSmallScreen #too-small { width: 100%; height: auto; text-style: bold; }
+    """
+
     def compose(self) -> ComposeResult:
         yield Static(too_small_text(self.app.size.width, self.app.size.height), id="too-small")
 

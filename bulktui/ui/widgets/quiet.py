@@ -25,10 +25,11 @@ class QuietStatic(Static):
         if text.plain == old.plain and text.spans == old.spans and text.style == old.style:
             return False
         self._shown = text
-        # An auto-width part must be laid out again when its width changes; anything else
-        # repaints in place, which costs a few hundred bytes over SSH instead of a screen.
-        relayout = self.styles.width is not None and self.styles.width.is_auto and (
-            text.cell_len != old.cell_len
-        )
+        # An auto-width part, or an auto-height one that wraps, must be laid out again when
+        # its length changes; anything else repaints in place, which costs a few hundred bytes
+        # over SSH instead of a screen.
+        width, height = self.styles.width, self.styles.height
+        auto = (width is not None and width.is_auto) or (height is not None and height.is_auto)
+        relayout = auto and text.cell_len != old.cell_len
         self.update(text, layout=relayout)
         return True

@@ -1,13 +1,16 @@
 """The one-line header: who and where, API usage, link state as a word, and data age.
 
 Each part is its own ``Static`` updated with ``layout=False`` and only when its text changes, so
-an idle console writes nothing to the terminal (textual-notes §5.1: about 300 bytes per update).
+an idle console writes nothing to the terminal (docs/textual-notes.md: a few hundred bytes per
+update). The header watches the app's reactive ``snapshot``, ``status`` and ``paused`` itself,
+so every screen that shows one is current without being told.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from rich.text import Text
@@ -27,6 +30,24 @@ def instance_host(url: str) -> str:
 
 class StatusHeader(Horizontal):
     """bulktui · user · instance ……… api 1,234/15,000 · ● live · 3s ago"""
+
+    DEFAULT_CSS = """
+    StatusHeader { height: 1; background: $panel; color: $foreground; }
+    StatusHeader QuietStatic { width: auto; height: 1; padding: 0 1; }
+    StatusHeader #hdr-who { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    StatusHeader #hdr-ro { background: $warning; color: $background; text-style: bold; }
+    StatusHeader #hdr-age { width: 13; content-align: right middle; }
+    StatusHeader #hdr-link { text-style: bold; width: auto; min-width: 12; }
+    StatusHeader #hdr-link.link-live { color: $link-live; }
+    StatusHeader #hdr-link.link-paused { color: $link-paused; }
+    StatusHeader #hdr-link.link-degraded { color: $link-degraded; }
+    StatusHeader #hdr-link.link-stale { color: $link-stale; text-style: bold reverse; }
+    App:ansi StatusHeader { text-style: reverse; }
+    App:nocolor StatusHeader { text-style: reverse; }
+    """
+
+    # What the app publishes as reactive attributes (ConsoleApp); absent on other apps.
+    WATCHED: ClassVar[tuple[str, ...]] = ("snapshot", "status", "paused")
 
     def __init__(
         self,
@@ -57,6 +78,22 @@ class StatusHeader(Horizontal):
             self.query_one("#hdr-ro", QuietStatic).show(Text("read-only"))
         self._render_who(None)
         self._render_link()
+        app = self.app
+        if all(hasattr(app, name) for name in self.WATCHED):
+            self.watch(app, "snapshot", self._snapshot_changed)
+            self.watch(app, "status", self._status_changed)
+            self.watch(app, "paused", self.set_paused)
+
+    def _snapshot_changed(self, snapshot: Snapshot | None) -> None:
+        if snapshot is not None:
+            self._snapshot = snapshot
+            self._render_who(snapshot)
+            if self._status is None:
+                self.apply_status(_status_of(snapshot))
+
+    def _status_changed(self, status: PollStatus | None) -> None:
+        if status is not None:
+            self.apply_status(status)
 
     def apply_snapshot(self, snapshot: Snapshot, status: PollStatus | None = None) -> None:
         """Who the user is comes from the snapshot; link, usage and age from the status."""
@@ -94,12 +131,18 @@ class StatusHeader(Horizontal):
                 part.set_classes("link-connecting")
             return
         link = self.paused_override or status.link
-        if part.show(Text(f"{fmt.LINK_GLYPHS.get(link, '?')} {link.value}")):
+        if part.show(Text(link_words(status, link))):
             part.set_classes(f"link-{link.value}")
 
     def age_text(self) -> str:
         status = self._status
-        if status is None or status.fetched_at is None:
+        if status is None:
+            return "no data yet"
+        if status.fetched_at is None:
+            # Before the first answer of this session the data may come from the journal.
+            as_of = getattr(status, "source_as_of", None)  # absent on a poller without one
+            if isinstance(as_of, datetime):
+                return f"journal {fmt.ago(as_of, self.now(), short=True)}"
             return "no data yet"
         return fmt.ago(status.fetched_at, self.now())
 
@@ -121,6 +164,16 @@ class StatusHeader(Horizontal):
         if self.paused_override is not None:
             return self.paused_override
         return self._status.link if self._status else None
+
+
+def link_words(status: PollStatus, link: LinkState) -> str:
+    """The link as a glyph and a word, and where the data on screen comes from when it is not
+    the live org (a poller that knows says ``source``; one that does not is read as live)."""
+    words = f"{fmt.LINK_GLYPHS.get(link, '?')} {link.value}"
+    source = getattr(status, "source", None)  # absent on a poller that has no journal
+    if source == "journal" and link is not LinkState.PAUSED:
+        words += " · from the journal"
+    return words
 
 
 def _status_of(snapshot: Snapshot) -> PollStatus:
