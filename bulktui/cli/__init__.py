@@ -28,6 +28,7 @@ SUBCOMMAND_MODULES = (
     "bulktui.cli.emulator_cmd",
     "bulktui.cli.login_cmd",
     "bulktui.cli.history_cmd",
+    "bulktui.cli.watch_cmd",
 )
 
 

@@ -126,8 +126,10 @@ class Rule:
 
     @property
     def scoped(self) -> bool:
+        """Whether a scope key narrows the rule: ``object = "*"`` narrows nothing."""
         return any(
-            v is not None for v in (self.object, self.operation, self.job_type, self.created_by)
+            v is not None and v.strip("*") != ""
+            for v in (self.object, self.operation, self.job_type, self.created_by)
         )
 
     @property
