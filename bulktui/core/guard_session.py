@@ -17,6 +17,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Protocol
 
+from bulktui.api.lifecycle import Liveness
 from bulktui.api.models import JobInfo
 from bulktui.core.clock import Clock, SystemClock
 from bulktui.core.guard_rules import RuleSet
@@ -30,6 +31,7 @@ from bulktui.core.guards import (
     decide_arming,
 )
 from bulktui.core.publishing import Listener as SnapshotListener
+from bulktui.core.snapshot import Snapshot
 
 __all__ = ["EventListener", "GuardBackend", "GuardSession", "build_guards"]
 
@@ -103,6 +105,23 @@ class GuardSession:
     def fired(self) -> Mapping[str, tuple[str, ...]]:
         """Job id → names of the rules that fired on it (to highlight its row)."""
         return MappingProxyType(self._flagged)
+
+    @property
+    def started_at(self) -> datetime:
+        return self.runner.engine.started_at
+
+    def wanted_job_ids(self, snapshot: Snapshot) -> frozenset[str]:
+        """The jobs a rule could look at: every job not known to have ended (a 1.0 job listed
+        as Closed may still be processing: one read tells), and jobs created since the rules
+        began watching. A headless poller reads counts for these only (``set_visible``), not
+        for finished history that no rule looks at."""
+        since = self.started_at
+        return frozenset(
+            view.id
+            for view in snapshot.jobs.values()
+            if view.liveness is not Liveness.ENDED
+            or (view.job.created_date is not None and view.job.created_date >= since)
+        )
 
     def emit(self, event: GuardEvent) -> None:
         """Send an event of the caller's own (the watcher's start and stop lines)."""

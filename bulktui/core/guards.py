@@ -173,6 +173,10 @@ class GuardEngine:
     def rules(self) -> RuleSet:
         return self._rules
 
+    @property
+    def started_at(self) -> datetime:
+        return self._started_at
+
     def evaluate(self, snapshot: Snapshot, now: datetime) -> list[Firing]:
         firings: list[Firing] = []
         for view in snapshot.jobs.values():

@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import shlex
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,9 +32,12 @@ EXEC_QUEUE_LIMIT = 1000  # events waiting for a slow --exec command; beyond this
 
 
 class SnapshotSource(Protocol):
-    """What the watcher needs of the backend: run the poller until cancelled."""
+    """What the watcher needs of the backend: run the poller until cancelled, and say which
+    rows it would show (none: no screen; only new jobs need their counts read)."""
 
     async def run(self, on_snapshot: Callable[[Snapshot], None]) -> None: ...
+
+    def set_visible(self, job_ids: Iterable[str]) -> None: ...
 
 
 STOP_GRACE_SECONDS = 10.0  # an action under way at SIGTERM is waited for, then reported
@@ -49,7 +52,14 @@ class Watcher:
     guards: GuardSession
 
     async def run(self, stop: asyncio.Event) -> None:
-        poller = asyncio.create_task(self.source.run(_ignore), name="poller")
+        # No screen, so no row is "visible": the poller reads the jobs a rule could look at
+        # (GuardSession.wanted_job_ids), never the counts of finished history.
+        self.source.set_visible(())
+
+        def follow_new_jobs(snapshot: Snapshot) -> None:
+            self.source.set_visible(self.guards.wanted_job_ids(snapshot))
+
+        poller = asyncio.create_task(self.source.run(follow_new_jobs), name="poller")
         guards = asyncio.create_task(self.guards.run(), name="guards")
         stopper = asyncio.create_task(stop.wait(), name="stop")
         try:
@@ -67,10 +77,6 @@ class Watcher:
         for task in (poller, guards):
             if task in done and not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
-
-
-def _ignore(snapshot: Snapshot) -> None:
-    """The guard session listens to the poller itself; the watcher has no screen to feed."""
 
 
 Reporter = Callable[[str], None]
