@@ -41,6 +41,7 @@ import httpx
 
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
+from bulktui.api.enums import JobState
 from bulktui.api.models import JobInfo
 from bulktui.core.config import PollerConfig
 from bulktui.core.guard_rules import parse_rules
@@ -174,7 +175,7 @@ async def reaction() -> int:
         f"= {INTERVAL * rate:.0f}); after the crossing snapshot: {at_abort - processed_seen:,}"
     )
     print(f"    wall time from the crossing snapshot to the abort's answer: {wall_ms:.1f} ms")
-    ok = lag <= 1 and action.outcome is Outcome.SUCCEEDED and final.state.value == "Aborted"
+    ok = lag <= 1 and action.outcome is Outcome.SUCCEEDED and final.state is JobState.ABORTED
     print("    PASS" if ok else "    FAIL")
     return 0 if ok else 1
 
