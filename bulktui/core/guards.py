@@ -212,6 +212,10 @@ class GuardEngine:
         job = view.job
         if not _in_scope(rule, job, names):
             return None
+        # Abort and close are for jobs still running: 1.0 lets a finished Closed job be
+        # aborted, which would only relabel a completed load as Aborted.
+        if rule.action.changes_jobs and not is_live(job):
+            return None
         if rule.action is GuardAction.ABORT and JobAction.ABORT not in allowed_actions(job):
             return None
         if rule.action is GuardAction.CLOSE and JobAction.CLOSE not in allowed_actions(job):
@@ -308,9 +312,12 @@ def _describe(metric: Metric, value: float, job: JobInfo) -> str:
         return f"{int(value):,} records failed"
     if metric is Metric.PROCESSED:
         return f"{int(value):,} records processed"
-    minutes = value / 60
     what = "Open" if metric is Metric.OPEN_FOR else "without progress"
-    return f"{what} for {minutes:.0f} min" if minutes >= 1 else f"{what} for {value:.0f} s"
+    if value >= 2 * 3600:
+        return f"{what} for {value / 3600:.1f} h"
+    if value >= 60:
+        return f"{what} for {value / 60:.0f} min"
+    return f"{what} for {value:.0f} s"
 
 
 @dataclass(slots=True)
@@ -368,10 +375,14 @@ class GuardRunner:
             await self.handle(snapshot)
 
     async def handle(self, snapshot: Snapshot) -> None:
+        if snapshot.source != "live":
+            # A journal's picture of an earlier session: a job it shows running may have
+            # ended hours ago. Rules act on what this session has read, never on that.
+            return
         self._last = snapshot
         now = self.clock.now()
         self._note_link(snapshot, now)
-        if not self._counted and snapshot.source == "live":
+        if not self._counted:
             # "Right now" means once the live jobs are known: list rows still loading their
             # details are not yet known to be live. An org that never settles gets "at least".
             self._live_snapshots += 1

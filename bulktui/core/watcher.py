@@ -59,8 +59,9 @@ class Watcher:
         def follow_new_jobs(snapshot: Snapshot) -> None:
             self.source.set_visible(self.guards.wanted_job_ids(snapshot))
 
-        poller = asyncio.create_task(self.source.run(follow_new_jobs), name="poller")
+        # The guards first: they start listening before the poller's first snapshot.
         guards = asyncio.create_task(self.guards.run(), name="guards")
+        poller = asyncio.create_task(self.source.run(follow_new_jobs), name="poller")
         stopper = asyncio.create_task(stop.wait(), name="stop")
         try:
             done, _ = await asyncio.wait(
