@@ -14,19 +14,20 @@ import shlex
 import signal
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TextIO
-
-import platformdirs
 
 from bulktui.cli.common import UsageError
 from bulktui.cli.connection import add_subcommand_connection_options
 from bulktui.cli.history_cmd import add_journal_options
-from bulktui.core.guard_rules import RuleFileError, RuleSet, load_rules
+from bulktui.core.guard_rules import (
+    RULES_FILE_NAME,
+    RuleFileError,
+    RuleSet,
+    default_rules_path,
+    load_rules_or_default,
+)
 from bulktui.core.guards import EventKind, GuardEvent, decide_arming
 from bulktui.core.text import one_line
-
-RULES_FILE_NAME = "guards.toml"
 
 
 def register(sub: Any) -> None:
@@ -63,19 +64,17 @@ def register(sub: Any) -> None:
     parser.set_defaults(handler=run_watch)
 
 
-def default_rules_path() -> Path:
-    return platformdirs.user_config_path("bulktui") / RULES_FILE_NAME
-
-
 def read_rules(given: str | None) -> RuleSet:
     """The rule file, or UsageError (exit 2) naming the file, the line and what is wrong."""
-    path = Path(given) if given else default_rules_path()
-    if given is None and not path.exists():
-        raise UsageError(f"no rule file: write {path} or pass --rules FILE (see docs/guards.md)")
     try:
-        return load_rules(path)
+        rules = load_rules_or_default(given)
     except RuleFileError as error:
         raise UsageError(str(error)) from None
+    if rules is None:
+        raise UsageError(
+            f"no rule file: write {default_rules_path()} or pass --rules FILE (see docs/guards.md)"
+        )
+    return rules
 
 
 def run_watch(args: argparse.Namespace) -> int:

@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bulktui.core.guard_rules import parse_rules
+from bulktui.core.guard_rules import (
+    RuleFileError,
+    default_rules_path,
+    load_rules_or_default,
+    parse_rules,
+)
 from bulktui.core.guards import EventKind, GuardEngine, GuardEvent, Outcome
 from bulktui.core.watcher import EventCommand
 from tests.core.test_guards import T0, RecordingActions, job, runner_for, snap
@@ -108,3 +113,17 @@ async def test_exec_failures_are_reported_and_the_next_event_still_runs(tmp_path
     assert reports[0].endswith("exited with status 4")
     assert reports[1].endswith("killed after 0.5 s")
     assert "cannot start it" in reports[2]
+
+
+def test_rules_come_from_the_given_file_or_the_config_dir_or_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    assert default_rules_path() == tmp_path / "config" / "bulktui" / "guards.toml"
+    assert load_rules_or_default(None) is None  # no file: no guards, not an error
+    default_rules_path().parent.mkdir(parents=True)
+    default_rules_path().write_text('[[rule]]\nname = "a"\nwhen = "always"\naction = "flag"\n')
+    found = load_rules_or_default(None)
+    assert found is not None and [r.name for r in found.rules] == ["a"]
+    with pytest.raises(RuleFileError, match="not a regular file"):
+        load_rules_or_default(tmp_path / "missing.toml")
