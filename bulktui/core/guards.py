@@ -14,7 +14,7 @@ import fnmatch
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -91,7 +91,7 @@ class GuardEvent:
         }
 
     def to_text(self) -> str:
-        stamp = self.time.strftime("%Y-%m-%d %H:%M:%S")
+        stamp = self.time.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
         return f"{stamp} {self.event.value}: {self.message}"
 
 
@@ -126,7 +126,7 @@ def decide_arming(rules: RuleSet, *, arm: bool, read_only: bool, dry_run: bool) 
     if read_only or not (arm or rules.armed):
         held: tuple[str, ...] = ()
         if read_only and (arm or rules.armed) and rules.acting_rules:
-            held = ("--read-only: abort and close rules only flag",)
+            held = ("--read-only: abort and close rules only report what they would do",)
         return Arming(frozenset(), dry_run, held)
     acting: set[str] = set()
     held_back: list[str] = []
