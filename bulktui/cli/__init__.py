@@ -29,6 +29,7 @@ SUBCOMMAND_MODULES = (
     "bulktui.cli.emulator_cmd",
     "bulktui.cli.login_cmd",
     "bulktui.cli.history_cmd",
+    "bulktui.cli.watch_cmd",
 )
 
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+import platformdirs
+
 from bulktui.core.text import one_line
 
 __all__ = [
@@ -38,11 +40,14 @@ __all__ = [
     "RuleFileError",
     "RuleSet",
     "Term",
+    "default_rules_path",
     "load_rules",
+    "load_rules_or_default",
     "parse_condition",
     "parse_rules",
 ]
 
+RULES_FILE_NAME = "guards.toml"
 MAX_RULE_FILE_BYTES = 1 << 20  # a rule file is a few kB; anything bigger is not one
 
 
@@ -126,8 +131,10 @@ class Rule:
 
     @property
     def scoped(self) -> bool:
+        """Whether a scope key narrows the rule: ``object = "*"`` narrows nothing."""
         return any(
-            v is not None for v in (self.object, self.operation, self.job_type, self.created_by)
+            v is not None and v.strip("*") != ""
+            for v in (self.object, self.operation, self.job_type, self.created_by)
         )
 
     @property
@@ -154,6 +161,20 @@ _DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 _TERM = re.compile(
     r"^(?P<metric>[a-z_]+)\s*(?P<op>>=|<=|>|<)\s*(?P<value>[0-9]+(?:\.[0-9]+)?)(?P<unit>%|[smh])?$"
 )
+
+
+def default_rules_path() -> Path:
+    """``guards.toml`` in bulktui's config directory (``~/.config/bulktui`` on Linux)."""
+    return platformdirs.user_config_path("bulktui") / RULES_FILE_NAME
+
+
+def load_rules_or_default(given: str | Path | None) -> RuleSet | None:
+    """``--rules FILE`` if given (it must exist), else the default file if there is one, else
+    None: no rules. Every problem is a one-line ``RuleFileError``."""
+    if given is not None:
+        return load_rules(Path(given))
+    path = default_rules_path()
+    return load_rules(path) if path.exists() else None
 
 
 def load_rules(path: Path) -> RuleSet:

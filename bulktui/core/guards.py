@@ -12,14 +12,23 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
 from bulktui.api.enums import JobState
-from bulktui.api.lifecycle import JobAction, JobKind, allowed_actions, has_counts, is_live, kind_of
+from bulktui.api.lifecycle import (
+    JobAction,
+    JobKind,
+    Liveness,
+    allowed_actions,
+    has_counts,
+    is_live,
+    kind_of,
+    liveness,
+)
 from bulktui.api.models import JobInfo
 from bulktui.core.actions import ActionOutcome, ActionRefused, ActionSucceeded, Origin
 from bulktui.core.clock import Clock, seconds_between
@@ -41,11 +50,14 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+COUNT_WITHIN_SNAPSHOTS = 5  # a broad rule's count waits this long at most for loading rows
+
 
 class EventKind(StrEnum):
     RULE_FIRED = "rule_fired"
     ACTION = "action"
-    LINK = "link"
+    LINK = "link"  # the link degraded, stale or recovered; the watcher's start and stop
+    HELD_BACK = "held_back"  # a rule that would act on every job, and how many it would touch
 
 
 class Outcome(StrEnum):
@@ -79,7 +91,7 @@ class GuardEvent:
         }
 
     def to_text(self) -> str:
-        stamp = self.time.strftime("%Y-%m-%d %H:%M:%S")
+        stamp = self.time.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
         return f"{stamp} {self.event.value}: {self.message}"
 
 
@@ -114,7 +126,7 @@ def decide_arming(rules: RuleSet, *, arm: bool, read_only: bool, dry_run: bool) 
     if read_only or not (arm or rules.armed):
         held: tuple[str, ...] = ()
         if read_only and (arm or rules.armed) and rules.acting_rules:
-            held = ("--read-only: abort and close rules only flag",)
+            held = ("--read-only: abort and close rules only report what they would do",)
         return Arming(frozenset(), dry_run, held)
     acting: set[str] = set()
     held_back: list[str] = []
@@ -161,6 +173,10 @@ class GuardEngine:
     def rules(self) -> RuleSet:
         return self._rules
 
+    @property
+    def started_at(self) -> datetime:
+        return self._started_at
+
     def evaluate(self, snapshot: Snapshot, now: datetime) -> list[Firing]:
         firings: list[Firing] = []
         for view in snapshot.jobs.values():
@@ -195,6 +211,10 @@ class GuardEngine:
         """Words for why ``rule`` matches ``view`` now, or None when it does not."""
         job = view.job
         if not _in_scope(rule, job, names):
+            return None
+        # Abort and close are for jobs still running: 1.0 lets a finished Closed job be
+        # aborted, which would only relabel a completed load as Aborted.
+        if rule.action.changes_jobs and not is_live(job):
             return None
         if rule.action is GuardAction.ABORT and JobAction.ABORT not in allowed_actions(job):
             return None
@@ -292,9 +312,12 @@ def _describe(metric: Metric, value: float, job: JobInfo) -> str:
         return f"{int(value):,} records failed"
     if metric is Metric.PROCESSED:
         return f"{int(value):,} records processed"
-    minutes = value / 60
     what = "Open" if metric is Metric.OPEN_FOR else "without progress"
-    return f"{what} for {minutes:.0f} min" if minutes >= 1 else f"{what} for {value:.0f} s"
+    if value >= 2 * 3600:
+        return f"{what} for {value / 3600:.1f} h"
+    if value >= 60:
+        return f"{what} for {value / 60:.0f} min"
+    return f"{what} for {value:.0f} s"
 
 
 @dataclass(slots=True)
@@ -318,34 +341,84 @@ class GuardRunner:
     actions: RuleActions | None
     emit: Callable[[GuardEvent], None]
     clock: Clock
+    # Reads a job afresh after a refusal, to tell "it had already finished" from a refusal
+    # of a live job (the refusal's words alone cannot: they come in several shapes).
+    read_job: Callable[[str], Awaitable[JobInfo]] | None = None
     _queue: asyncio.Queue[Snapshot | None] = field(default_factory=asyncio.Queue)
     _last: Snapshot | None = None
     _link: LinkState | None = None
     _acted: dict[str, _Acted] = field(default_factory=dict)
+    _stopping: bool = False
+    _counted: bool = False
+    _live_snapshots: int = 0
 
     def feed(self, snapshot: Snapshot) -> None:
-        self._queue.put_nowait(snapshot)
+        """A poller listener: cheap and synchronous; the work happens in ``run``."""
+        if not self._stopping:
+            self._queue.put_nowait(snapshot)
 
     def tick(self) -> None:
-        if self._last is not None and self._queue.empty():
+        if self._last is not None and self._queue.empty() and not self._stopping:
             self._queue.put_nowait(self._last)
 
     def stop(self) -> None:
+        """Finish the snapshot under way (an abort sent is reported) and start nothing new:
+        after SIGTERM no rule acts on a snapshot that was still waiting."""
+        self._stopping = True
         self._queue.put_nowait(None)
 
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             snapshot = await self._queue.get()
-            if snapshot is None:
+            if snapshot is None or self._stopping:
                 return
             await self.handle(snapshot)
 
     async def handle(self, snapshot: Snapshot) -> None:
+        if snapshot.source != "live":
+            # A journal's picture of an earlier session: a job it shows running may have
+            # ended hours ago. Rules act on what this session has read, never on that.
+            return
         self._last = snapshot
         now = self.clock.now()
         self._note_link(snapshot, now)
+        if not self._counted:
+            # "Right now" means once the live jobs are known: list rows still loading their
+            # details are not yet known to be live. An org that never settles gets "at least".
+            self._live_snapshots += 1
+            loading = any(view.loading for view in snapshot.jobs.values())
+            if not loading or self._live_snapshots >= COUNT_WITHIN_SNAPSHOTS:
+                self._counted = True
+                self._count_broad_rules(snapshot, now, at_least=loading)
         for firing in self.engine.evaluate(snapshot, now):
+            if self._stopping:
+                return
             await self._carry_out(firing, now)
+
+    def _count_broad_rules(self, snapshot: Snapshot, now: datetime, *, at_least: bool) -> None:
+        """A rule that would act on every job: say how many it matches right now, from the
+        first snapshot of this session (before it acts, when it is armed)."""
+        for rule in self.engine.rules.acting_rules:
+            if not rule.matches_everything:
+                continue
+            count = self.engine.count_matching(rule, snapshot, now)
+            jobs = f"{'at least ' if at_least else ''}{count} job{'s' if count != 1 else ''}"
+            if rule.name in self.arming.acting and not self.arming.dry_run:
+                state = "armed with --arm"
+            elif rule.name in self.arming.acting:
+                state = "dry run: nothing will be sent"
+            else:
+                state = "not armed: it is armed only with --arm on the command line"
+            self.emit(
+                GuardEvent(
+                    now,
+                    EventKind.HELD_BACK,
+                    f"rule {rule.name!r} would {rule.action.value} every job in the org: "
+                    f"{jobs} right now ({state})",
+                    rule=rule.name,
+                    action=rule.action.value,
+                )
+            )
 
     def _note_link(self, snapshot: Snapshot, now: datetime) -> None:
         link = snapshot.link
@@ -361,6 +434,7 @@ class GuardRunner:
     async def _carry_out(self, firing: Firing, now: datetime) -> None:
         rule, job = firing.rule, firing.job
         what = _job_words(job)
+        now = self.clock.now()  # events are stamped when they happen, in order
         self.emit(
             GuardEvent(
                 now,
@@ -412,19 +486,28 @@ class GuardRunner:
                 "check the job",
             )
             return
-        self._report(rule, job, outcome)
+        await self._report(rule, job, outcome)
 
-    def _report(self, rule: Rule, job: JobInfo, outcome: ActionOutcome) -> None:
-        now = self.clock.now()
+    async def _report(self, rule: Rule, job: JobInfo, outcome: ActionOutcome) -> None:
         if isinstance(outcome, ActionSucceeded):
-            self._action(now, rule, job, Outcome.SUCCEEDED, one_line(outcome.message))
+            self._action(self.clock.now(), rule, job, Outcome.SUCCEEDED, one_line(outcome.message))
         elif isinstance(outcome, ActionRefused):
             reason = one_line(outcome.reason)
-            if _already_finished(reason):
+            if await self._has_ended(job.id, reason):
                 reason = f"already finished; nothing to do ({reason})"
-            self._action(now, rule, job, Outcome.REFUSED, reason)
+            self._action(self.clock.now(), rule, job, Outcome.REFUSED, reason)
         else:
-            self._action(now, rule, job, Outcome.UNCERTAIN, one_line(outcome.reason))
+            self._action(self.clock.now(), rule, job, Outcome.UNCERTAIN, one_line(outcome.reason))
+
+    async def _has_ended(self, job_id: str, reason: str) -> bool:
+        """Whether a refused action met a job that had ended meanwhile (the usual race: the
+        load finished between the snapshot and the request)."""
+        if self.read_job is not None:
+            try:
+                return liveness(await self.read_job(job_id)) is Liveness.ENDED
+            except Exception as error:  # the refusal is reported either way
+                log.info("could not read job %s after a refusal: %s", job_id, error)
+        return _already_finished(reason)
 
     def _action(self, now: datetime, rule: Rule, job: JobInfo, outcome: Outcome, text: str) -> None:
         self.emit(
@@ -446,5 +529,6 @@ def _job_words(job: JobInfo) -> str:
 
 
 def _already_finished(reason: str) -> bool:
+    """The refusal's own words, when the job could not be read again."""
     lowered = reason.lower()
-    return any(w in lowered for w in ("already", "has ended", "invalidjobstate", "not found"))
+    return any(w in lowered for w in ("already", "has ended"))

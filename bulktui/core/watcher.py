@@ -1,10 +1,9 @@
 """The headless watcher: the console's poller and guard rules with no screen.
 
 ``bulktui watch`` (``bulktui/cli/watch_cmd.py``) builds one of these for servers, systemd and
-cron. It runs three tasks until told to stop: the poller (whose snapshots feed the guard
-runner), the guard runner itself, and a ticker that re-checks time-based rules (open_for,
-stalled_for) once per interval, since an idle org publishes no snapshots. Events go to a sink
-(printed lines) and, optionally, to a command per event.
+cron. It runs the poller and the guard session (``core/guard_session.py``: the rules, and a
+ticker for time-based rules) until told to stop. Events go to the session's listeners: printed
+lines and, optionally, a command per event (``EventCommand``).
 """
 
 from __future__ import annotations
@@ -13,12 +12,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import shlex
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bulktui.core.guards import GuardEvent, GuardRunner
+from bulktui.core.guard_session import GuardSession
+from bulktui.core.guards import GuardEvent
 from bulktui.core.snapshot import Snapshot
 from bulktui.core.text import one_line
 
@@ -31,44 +32,52 @@ EXEC_QUEUE_LIMIT = 1000  # events waiting for a slow --exec command; beyond this
 
 
 class SnapshotSource(Protocol):
-    """What the watcher needs of the poller: run it, with snapshots delivered to a listener."""
+    """What the watcher needs of the backend: run the poller until cancelled, and say which
+    rows it would show (none: no screen; only new jobs need their counts read)."""
 
     async def run(self, on_snapshot: Callable[[Snapshot], None]) -> None: ...
 
-    @property
-    def interval(self) -> float: ...
+    def set_visible(self, job_ids: Iterable[str]) -> None: ...
+
+
+STOP_GRACE_SECONDS = 10.0  # an action under way at SIGTERM is waited for, then reported
 
 
 @dataclass(slots=True)
 class Watcher:
+    """The poller and the guard session, until ``stop`` is set (SIGTERM/SIGINT) or either
+    of them ends; an error in either is raised here, never swallowed."""
+
     source: SnapshotSource
-    guards: GuardRunner
+    guards: GuardSession
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Until ``stop`` is set (SIGTERM/SIGINT) or the poller ends."""
-        tasks = [
-            asyncio.create_task(self.source.run(self.guards.feed), name="poller"),
-            asyncio.create_task(self.guards.run(), name="guards"),
-            asyncio.create_task(self._tick(), name="ticker"),
-        ]
+        # No screen, so no row is "visible": the poller reads the jobs a rule could look at
+        # (GuardSession.wanted_job_ids), never the counts of finished history.
+        self.source.set_visible(())
+
+        def follow_new_jobs(snapshot: Snapshot) -> None:
+            self.source.set_visible(self.guards.wanted_job_ids(snapshot))
+
+        # The guards first: they start listening before the poller's first snapshot.
+        guards = asyncio.create_task(self.guards.run(), name="guards")
+        poller = asyncio.create_task(self.source.run(follow_new_jobs), name="poller")
         stopper = asyncio.create_task(stop.wait(), name="stop")
         try:
-            done, _ = await asyncio.wait([tasks[0], stopper], return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                [poller, guards, stopper], return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             self.guards.stop()
             # Let an action under way finish and be reported: an abort sent must be told.
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(asyncio.shield(tasks[1]), timeout=10.0)
-            for task in [*tasks, stopper]:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(guards), timeout=STOP_GRACE_SECONDS)
+            for task in (poller, guards, stopper):
                 task.cancel()
-            await asyncio.gather(*tasks, stopper, return_exceptions=True)
-        if tasks[0] in done and tasks[0].exception() is not None:
-            raise tasks[0].exception()  # type: ignore[misc]
-
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(max(1.0, self.source.interval))
-            self.guards.tick()
+            await asyncio.gather(poller, guards, stopper, return_exceptions=True)
+        for task in (poller, guards):
+            if task in done and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
 
 
 Reporter = Callable[[str], None]
@@ -120,11 +129,14 @@ class EventCommand:
         payload = json.dumps(event.to_json()).encode() + b"\n"
         name = one_line(self._argv[0])
         try:
+            # Its stderr is the watcher's (a journal under systemd); stdout is not ours to mix
+            # into the event lines. No BULKTUI_* variable reaches it: a session id is a secret.
             process = await self._spawn(
                 *self._argv,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
+                stderr=None,
+                env=_child_environment(),
             )
         except OSError as error:
             self._report(f"--exec {name}: cannot start it ({one_line(str(error))})")
@@ -139,3 +151,7 @@ class EventCommand:
             return
         if process.returncode:
             self._report(f"--exec {name}: exited with status {process.returncode}")
+
+
+def _child_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.upper().startswith("BULKTUI_")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -254,12 +255,25 @@ async def test_a_job_that_ended_first_is_logged_as_already_finished() -> None:
     assert "already finished" in events[1].message
 
 
-async def test_link_events_and_queue() -> None:
+async def test_link_events() -> None:
     actions = RecordingActions()
     runner, events = runner_for(TWO_RULES, actions, arm=True)
-    runner.feed(snap(link=LinkState.LIVE))
+    for link in (LinkState.LIVE, LinkState.DEGRADED, LinkState.LIVE):
+        await runner.handle(snap(link=link))
+    assert [e.message for e in events] == ["link degraded", "link recovered"]
+
+
+async def test_the_queue_runs_in_order_and_stop_acts_on_nothing_queued() -> None:
+    actions = RecordingActions()
+    runner, events = runner_for(TWO_RULES, actions, arm=True)
+    task = asyncio.create_task(runner.run())
     runner.feed(snap(link=LinkState.DEGRADED))
     runner.feed(snap(link=LinkState.LIVE))
-    runner.stop()
-    await runner.run()
+    while not runner._queue.empty():
+        await asyncio.sleep(0)
+    await asyncio.sleep(0)
     assert [e.message for e in events] == ["link degraded", "link recovered"]
+    runner.stop()
+    runner.feed(snap(job(1, processed=100, failed=50)))  # after SIGTERM: never acted on
+    await task
+    assert actions.calls == []
