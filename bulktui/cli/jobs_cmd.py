@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import dataclasses
 import functools
+import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -55,6 +56,7 @@ if TYPE_CHECKING:  # the journal module (and sqlite3) load only when a command r
 
     JournalT = Journal | NullJournal
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 # Jobs a `jobs` run confirms gone (one GET each) before the journal calls them purged; the
 # rest wait for a later run, so a big purge never turns one listing into a burst.
@@ -333,7 +335,8 @@ def _log_actions(
 async def _whoami(client: BulkClient) -> tuple[str | None, str | None]:
     try:
         me = await asyncio.wait_for(client.whoami(), WHOAMI_WAIT)
-    except (BulkError, TimeoutError):
+    except Exception:  # the action is done: not knowing who did it must not hide its outcome
+        log.debug("who acted could not be read", exc_info=True)
         return None, None
     return me.org_id or None, me.username or None
 
