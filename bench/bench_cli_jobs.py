@@ -9,6 +9,9 @@ listings, parsing, de-duplication, JSON output) and checks that it printed every
 ``--journal-compare`` times it three ways: ``--no-journal``; with a new journal each run
 (opening, creating and migrating the file, recording every job); and with a warm journal
 (the usual run: only changed rows are written). ``--jobs 10`` makes it a start-up figure.
+On the shared 2-core machine (load about 2), medians: 20 jobs, 0.347 s without a journal,
+0.346 s new, 0.347 s warm; 10,000 jobs, 1.47 s without, 1.98 s new (the first run writes every
+job), 1.50 s warm.
 """
 
 from __future__ import annotations

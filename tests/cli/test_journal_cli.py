@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_fakes import CONNECT, JOB_A, FakeOrg, install
+from cli_fakes import CONNECT, JOB_A, FakeOrg, Terminal, install
 
 from bulktui.api.ids import JOB_PREFIX, make_id
 from bulktui.cli import main
@@ -252,6 +252,34 @@ def test_create_and_an_unknown_id_are_logged(
     )
     assert (abort["outcome"], abort["origin"]) == ("refused", "cli")
     assert "no such job in this org; nothing was aborted" in abort["message"]
+
+
+def test_a_2_0_close_is_logged_as_upload_complete(
+    org: Org, journal: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (job_id,) = org.seed(state="Open", jobType="V2Ingest", object="Account")
+    assert main(["close", job_id, "--yes", *org.args, "--journal", str(journal)]) == 0
+    capsys.readouterr()
+    assert main(["actions", "--json", "--journal", str(journal)]) == 0
+    (entry,) = _json(capsys)
+    assert (entry["action"], entry["outcome"]) == ("upload complete", "succeeded")
+
+
+def test_asked_on_a_terminal_yes_is_logged_and_no_is_not(
+    org: Org, journal: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    declined, accepted = org.seed(2, state="Open")
+    monkeypatch.setattr(sys, "stdin", Terminal("n\n"))
+    assert main(["abort", declined, *org.args, "--journal", str(journal)]) == 1
+    monkeypatch.setattr(sys, "stdin", Terminal("y\n"))
+    assert main(["close", accepted, *org.args, "--journal", str(journal)]) == 0
+    capsys.readouterr()
+    assert main(["actions", "--json", "--journal", str(journal)]) == 0
+    (entry,) = _json(capsys)  # the declined abort sent nothing: not an action
+    assert (entry["jobId"], entry["action"], entry["outcome"]) == (accepted, "close", "succeeded")
+    record = _record(journal, declined)  # but its look-up is kept, as `show` would keep it
+    assert record is not None and record.entry.job.state is not None
+    assert record.entry.job.state.value == "Open"
 
 
 def test_an_uncertain_abort_is_logged_with_its_words(
