@@ -76,6 +76,10 @@ def _json(capsys: pytest.CaptureFixture[str]) -> Any:
     return json.loads(capsys.readouterr().out)
 
 
+def _ids(out: str) -> list[str]:
+    return [row["id"] for row in json.loads(out)]
+
+
 def _record(path: Path, job_id: str) -> Any:
     opened = Journal.open(path, create=False)
     assert isinstance(opened, Journal), opened.problem
@@ -341,11 +345,11 @@ def test_an_unusable_journal_costs_one_line_and_nothing_else(
     words: str,
 ) -> None:
     assert main(["jobs", "--json", *org.args, "--no-journal"]) == 0
-    expected = capsys.readouterr().out
+    expected = _ids(capsys.readouterr().out)
     spoil(journal)
     assert main(["jobs", "--json", *org.args, "--journal", str(journal)]) == 0
     captured = capsys.readouterr()
-    assert captured.out == expected
+    assert _ids(captured.out) == expected  # the same jobs (some move on meanwhile)
     assert captured.err.count("\n") == 1 and captured.err.startswith("bulktui: ")
     assert str(journal) in captured.err and words in captured.err
     assert "Traceback" not in captured.err
@@ -367,11 +371,11 @@ def test_a_read_only_journal_is_said_once(
     org: Org, journal: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["jobs", "--json", *org.args, "--journal", str(journal)]) == 0
-    expected = capsys.readouterr().out
+    expected = _ids(capsys.readouterr().out)
     journal.chmod(0o400)
     assert main(["jobs", "--json", *org.args, "--journal", str(journal)]) == 0
     captured = capsys.readouterr()
-    assert captured.out == expected and captured.err.count("\n") == 1
+    assert _ids(captured.out) == expected and captured.err.count("\n") == 1
     assert "read-only" in captured.err
 
 
@@ -381,7 +385,7 @@ def test_a_locked_journal_costs_one_line(
     """Another program holds the file in exclusive locking mode: the command waits the
     journal's short open wait, then carries on without it."""
     assert main(["jobs", "--json", *org.args, "--no-journal"]) == 0
-    expected = capsys.readouterr().out
+    expected = _ids(capsys.readouterr().out)
     holder = sqlite3.connect(journal, isolation_level=None)
     try:
         holder.executescript(
@@ -391,7 +395,7 @@ def test_a_locked_journal_costs_one_line(
     finally:
         holder.close()
     captured = capsys.readouterr()
-    assert captured.out == expected
+    assert _ids(captured.out) == expected  # the same jobs (some move on meanwhile)
     assert captured.err.count("\n") == 1 and str(journal) in captured.err
     assert "locked" in captured.err
 
