@@ -5,7 +5,9 @@ They read the local journal only: no network, no credentials. The org's journal 
 instance URL (``--profile``, or the default profile), else the only journal there is.
 
 ``add_journal_options`` and ``journal_for_args`` are also what the console and the job commands
-use to pick their journal (``--journal PATH`` / ``--no-journal`` / ``BULKTUI_JOURNAL``).
+use to pick their journal (``--journal PATH`` / ``--no-journal`` / ``BULKTUI_JOURNAL``);
+``command_journal`` is how a job command holds one for its run: a journal that cannot be used
+costs one line on stderr and never the command's result or exit code.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import argparse
 import contextlib
 import csv
 import io
+import logging
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bulktui.cli.common import UsageError, fail
 from bulktui.cli.output import cell, emit, emit_json, format_when, table
@@ -28,6 +32,9 @@ if TYPE_CHECKING:  # imported when a command runs: every other command's start s
     from bulktui.core.journal import Journal, NullJournal
     from bulktui.core.journal_files import JournalChoice
     from bulktui.core.journal_queries import ActionEntry, HistoryEntry
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CELL_WIDTH = 40  # a cell of server text is cut here in tables
 MESSAGE_WIDTH = 72
@@ -89,6 +96,51 @@ def journal_for_args(
 
     choice = journal_choice(args, instance_url, environ)
     return open_journal(choice, on_problem=on_problem, retention=retention or DEFAULT_RETENTION)
+
+
+@contextlib.contextmanager
+def command_journal(
+    args: argparse.Namespace, instance_url: str | None
+) -> Iterator[Journal | NullJournal]:
+    """The journal a one-shot job command records into, closed afterwards.
+
+    Nothing about the journal stops the command: a file that cannot be used (damaged, locked,
+    read-only, foreign, newer) or that fails mid-run is one line on stderr naming the file and
+    what to do, and the command goes on as if it had no journal."""
+    from bulktui.core.journal import NullJournal
+
+    said: set[str] = set()
+
+    def tell(line: str) -> None:
+        if line not in said:
+            said.add(line)
+            print(f"bulktui: {one_line(line)}", file=sys.stderr)
+
+    try:
+        journal: Journal | NullJournal = journal_for_args(args, instance_url, on_problem=tell)
+    except Exception as exc:  # the journal promises not to raise; a command never dies of it
+        log.debug("opening the journal failed", exc_info=True)
+        journal = NullJournal(
+            f"the journal could not be opened ({type(exc).__name__}); bulktui carries on "
+            "without it (--no-journal turns it off)"
+        )
+    if journal.problem:
+        tell(journal.problem)
+    try:
+        yield journal
+    finally:
+        recording(journal, journal.close, None)
+
+
+def recording(journal: Journal | NullJournal, call: Callable[[], T], default: T) -> T:
+    """``call`` (a journal write or read) with any unexpected failure logged, never raised:
+    the journal is a side record and must not change a command's result."""
+    try:
+        return call()
+    except Exception as exc:
+        log.debug("journal call failed", exc_info=True)
+        log.warning("journal %s: not recorded (%s)", journal.path, type(exc).__name__)
+        return default
 
 
 # --------------------------------------------------------------------------- commands

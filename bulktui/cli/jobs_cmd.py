@@ -3,16 +3,24 @@
 Bad input (a malformed job id, an unknown state name, a missing connection) is refused with
 exit 2 before any request is sent. Close and abort ask first on a terminal and refuse off one
 unless ``--yes`` says so: they cannot be undone.
+
+Each command records what it learns in the org's journal (docs/journal.md), as the console
+does: ``jobs`` the listing (and which jobs Salesforce has purged since), ``show`` the JobInfo
+and batches, ``close``/``abort``/``create`` their outcome in the action log (origin "cli").
+A journal that cannot be used is one line on stderr; the command's result is the same.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import functools
+import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bulktui.api.client import BulkClient
 from bulktui.api.enums import ContentType, JobState
@@ -22,6 +30,7 @@ from bulktui.api.lifecycle import JobAction, JobKind, action_label, has_counts, 
 from bulktui.api.models import JobInfo
 from bulktui.cli.common import UsageError, fail
 from bulktui.cli.connection import add_subcommand_connection_options, resolve_connection
+from bulktui.cli.history_cmd import add_journal_options, command_journal, recording
 from bulktui.cli.output import (
     batch_table,
     batch_wire,
@@ -42,7 +51,18 @@ from bulktui.core.actions import (
 from bulktui.core.jobspec import validate_new_job
 from bulktui.core.text import one_line
 
+if TYPE_CHECKING:  # the journal module (and sqlite3) load only when a command runs
+    from bulktui.core.journal import Journal, NullJournal
+
+    JournalT = Journal | NullJournal
+
+log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Jobs a `jobs` run confirms gone (one GET each) before the journal calls them purged; the
+# rest wait for a later run, so a big purge never turns one listing into a burst.
+MAX_PURGE_CHECKS = 20
+PURGE_CHECKS_AT_ONCE = 4
+WHOAMI_WAIT = 5.0  # seconds: who acted, for the action log; the action is done by then
 _KIND_CHOICES = {"v1": JobKind.V1, "v2": JobKind.V2_INGEST, "v2query": JobKind.V2_QUERY}
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
@@ -69,6 +89,7 @@ def register(sub: Any) -> None:
         "v2query (2.0 query)",
     )
     add_subcommand_connection_options(jobs)
+    add_journal_options(jobs, suppress=True)
     jobs.set_defaults(handler=run_jobs)
 
     show = sub.add_parser("show", help="show one job", description="Show a job's JobInfo.")
@@ -76,6 +97,7 @@ def register(sub: Any) -> None:
     show.add_argument("--json", action="store_true", help="the job keyed by wire names")
     show.add_argument("--batches", action="store_true", help="also list its batches")
     add_subcommand_connection_options(show)
+    add_journal_options(show, suppress=True)
     show.set_defaults(handler=run_show)
 
     for name, verb in (("close", "Close"), ("abort", "Abort")):
@@ -87,6 +109,7 @@ def register(sub: Any) -> None:
         change.add_argument("job_id", metavar="JOB_ID")
         change.add_argument("--yes", "-y", action="store_true", help="do not ask")
         add_subcommand_connection_options(change)
+        add_journal_options(change, suppress=True)
         change.set_defaults(handler=run_close if name == "close" else run_abort)
 
     create = sub.add_parser("create", help="create a job", description="Create a Bulk 1.0 job.")
@@ -109,6 +132,7 @@ def register(sub: Any) -> None:
     )
     create.add_argument("--json", action="store_true", help="the new job keyed by wire names")
     add_subcommand_connection_options(create)
+    add_journal_options(create, suppress=True)
     create.set_defaults(handler=run_create)
 
 
@@ -120,8 +144,9 @@ def run_jobs(args: argparse.Namespace) -> int:
     kinds = {_KIND_CHOICES[t] for t in args.type or []}
     wanted_object = (args.object or "").strip().lower()
 
-    async def work(client: BulkClient) -> tuple[list[JobInfo], dict[str, str]]:
+    async def work(client: BulkClient, journal: JournalT) -> tuple[list[JobInfo], dict[str, str]]:
         jobs = await client.list_jobs()
+        await _note_listing(client, journal, jobs)  # the whole listing, before any filter
         jobs = [
             j
             for j in jobs
@@ -133,7 +158,7 @@ def run_jobs(args: argparse.Namespace) -> int:
         names = {} if args.json else await _names(client, {j.created_by_id for j in jobs})
         return jobs, names
 
-    jobs, names = _run(args, work)
+    jobs, names = _run_journaled(args, work)
     if args.json:
         emit_json([j.to_wire() for j in jobs])
         return 0
@@ -170,6 +195,40 @@ def _parse_states(given: list[str]) -> set[JobState]:
     return states
 
 
+async def _note_listing(client: BulkClient, journal: JournalT, listed: Sequence[JobInfo]) -> None:
+    """Record a listing, and call a job the journal knew purged only once a GET confirms that
+    no endpoint knows it (a listing cut short by a page cap must not purge anything)."""
+    if not journal.enabled:
+        return
+    at = datetime.now(UTC)
+    none: list[str] = []
+    vanished = recording(journal, lambda: journal.record_listing(listed, at), none)
+    if not vanished:
+        return
+    checked = vanished[:MAX_PURGE_CHECKS]
+    limit = asyncio.Semaphore(PURGE_CHECKS_AT_ONCE)
+
+    async def confirm(job_id: str) -> None:
+        async with limit:
+            try:
+                job = await client.find_job(job_id)
+            except JobNotFoundError:
+                recording(journal, lambda: journal.mark_purged(job_id, at), None)
+                return
+            except BulkError:
+                return  # not settled (a network error, a refusal): a later run asks again
+        recording(journal, lambda: journal.record_job(job, datetime.now(UTC)), None)
+
+    await asyncio.gather(*(confirm(job_id) for job_id in checked))
+    if len(vanished) > len(checked):
+        print(
+            f"bulktui: journal: {len(vanished):,} jobs it knew are no longer listed; "
+            f"{len(checked)} were checked for purging (at most {MAX_PURGE_CHECKS} a run), "
+            "the rest are checked by later runs",
+            file=sys.stderr,
+        )
+
+
 async def _names(client: BulkClient, ids: set[str | None]) -> dict[str, str]:
     """User names for display; a listing is still useful without them, so failures are quiet."""
     try:
@@ -184,17 +243,27 @@ async def _names(client: BulkClient, ids: set[str | None]) -> dict[str, str]:
 def run_show(args: argparse.Namespace) -> int:
     job_id = _job_id(args.job_id)
 
-    async def work(client: BulkClient) -> tuple[JobInfo, tuple[Any, ...], dict[str, str]]:
+    async def work(
+        client: BulkClient, journal: JournalT
+    ) -> tuple[JobInfo, tuple[Any, ...], dict[str, str]]:
         try:
             job = await client.find_job(job_id)  # whichever kind: 1.0, 2.0 ingest, 2.0 query
         except JobNotFoundError:
+            # No endpoint knows it: if the journal did, Salesforce has purged it.
+            gone = datetime.now(UTC)
+            recording(journal, lambda: journal.mark_purged(job_id, gone), None)
             raise _NoSuchJob(job_id) from None
+        seen = datetime.now(UTC)
+        recording(journal, lambda: journal.record_job(job, seen), None)
         v1 = kind_of(job) is JobKind.V1
         batches = await client.list_batches(job_id) if args.batches and v1 else ()
+        if batches:
+            listed = datetime.now(UTC)
+            recording(journal, lambda: journal.record_batches(job_id, batches, listed), None)
         names = {} if args.json else await _names(client, {job.created_by_id})
         return job, batches, names
 
-    job, batches, names = _run(args, work)
+    job, batches, names = _run_journaled(args, work)
     if args.json:
         out = job.to_wire()
         if args.batches:
@@ -233,6 +302,45 @@ def _runner(client: BulkClient) -> ActionRunner:
     return ActionRunner(client)
 
 
+async def _journaled_action(
+    client: BulkClient,
+    journal: JournalT,
+    act: Callable[[ActionRunner], Awaitable[ActionOutcome]],
+) -> ActionOutcome:
+    """Run ``act`` on a runner whose outcomes go to the journal's action log, refused and
+    uncertain ones included, with who acted (one userinfo GET, after the action: an action
+    is never held back for the log)."""
+    runner = _runner(client)
+    heard: list[ActionOutcome] = []
+    if journal.enabled:
+        runner.add_listener(heard.append)
+    try:
+        outcome = await act(runner)
+    except BaseException:  # cancelled (Ctrl+C): log what was heard, without asking who
+        _log_actions(journal, heard, None, None)
+        raise
+    org_id, user = await _whoami(client) if heard else (None, None)
+    _log_actions(journal, heard, org_id, user)
+    return outcome
+
+
+def _log_actions(
+    journal: JournalT, heard: list[ActionOutcome], org_id: str | None, user: str | None
+) -> None:
+    for outcome in heard:
+        recording(journal, functools.partial(journal.record_action, outcome, org_id, user), None)
+    heard.clear()
+
+
+async def _whoami(client: BulkClient) -> tuple[str | None, str | None]:
+    try:
+        me = await asyncio.wait_for(client.whoami(), WHOAMI_WAIT)
+    except Exception:  # the action is done: not knowing who did it must not hide its outcome
+        log.debug("who acted could not be read", exc_info=True)
+        return None, None
+    return me.org_id or None, me.username or None
+
+
 def _change_state(args: argparse.Namespace, action: Action) -> int:
     job_id = _job_id(args.job_id)
     interactive = not args.yes
@@ -241,28 +349,36 @@ def _change_state(args: argparse.Namespace, action: Action) -> int:
             f"not a terminal, so nothing to confirm with: pass --yes to {action} job {job_id}"
         )
     connection, reauth = resolve_connection(args)
-    known: JobInfo | None = None
-    if interactive:
+    with command_journal(args, connection.instance_url) as journal:
+        known: JobInfo | None = None
+        if interactive:
 
-        async def look_up(client: BulkClient) -> JobInfo | ActionRefused:
-            return await _runner(client).look_up(job_id, action)
+            async def look_up(client: BulkClient) -> JobInfo | ActionRefused:
+                return await _runner(client).look_up(job_id, action)
 
-        found = _run_with(connection, reauth, look_up)
-        if isinstance(found, ActionRefused):
-            return _report(found)
-        # Asked with no event loop running, so Ctrl+C cancels at once (exit 130).
-        label = action_label(found, JobAction(action.value))
-        if not _confirm(f"{label.capitalize()} job {job_id} ({_summary(found)})?"):
-            print(f"bulktui: nothing was sent; job {job_id} is unchanged", file=sys.stderr)
-            return 1
-        known = found
+            found = _run_with(connection, reauth, look_up)
+            if isinstance(found, ActionRefused):
+                # Logged as `--yes` would have: the same refusal, from the command line.
+                refused = dataclasses.replace(found, origin="cli")
+                recording(journal, lambda: journal.record_action(refused), None)
+                return _report(found)
+            seen = datetime.now(UTC)
+            recording(journal, lambda: journal.record_job(found, seen), None)
+            # Asked with no event loop running, so Ctrl+C cancels at once (exit 130).
+            label = action_label(found, JobAction(action.value))
+            if not _confirm(f"{label.capitalize()} job {job_id} ({_summary(found)})?"):
+                print(f"bulktui: nothing was sent; job {job_id} is unchanged", file=sys.stderr)
+                return 1
+            known = found
 
-    async def act(client: BulkClient) -> ActionOutcome:
-        runner = _runner(client)
-        change = runner.close if action is Action.CLOSE else runner.abort
-        return await change(job_id, origin="cli", known=known)
+        async def change(runner: ActionRunner) -> ActionOutcome:
+            call = runner.close if action is Action.CLOSE else runner.abort
+            return await call(job_id, origin="cli", known=known)
 
-    return _report(_run_with(connection, reauth, act))
+        async def act(client: BulkClient) -> ActionOutcome:
+            return await _journaled_action(client, journal, change)
+
+        return _report(_run_with(connection, reauth, act))
 
 
 def _report(outcome: ActionOutcome) -> int:
@@ -325,8 +441,8 @@ def run_create(args: argparse.Namespace) -> int:
     if isinstance(spec, str):
         raise UsageError(f"{spec}; nothing was sent")
 
-    async def work(client: BulkClient) -> ActionOutcome:
-        return await _runner(client).create(
+    async def create(runner: ActionRunner) -> ActionOutcome:
+        return await runner.create(
             spec.object,
             spec.operation,
             content_type=spec.content_type,
@@ -335,7 +451,10 @@ def run_create(args: argparse.Namespace) -> int:
             origin="cli",
         )
 
-    outcome = _run(args, work)
+    async def work(client: BulkClient, journal: JournalT) -> ActionOutcome:
+        return await _journaled_action(client, journal, create)
+
+    outcome = _run_journaled(args, work)
     if not isinstance(outcome, ActionSucceeded):
         return _report(outcome)
     if args.json:
@@ -358,6 +477,15 @@ def _job_id(text: str) -> str:
 def _run(args: argparse.Namespace, work: Callable[[BulkClient], Awaitable[T]]) -> T:
     connection, reauth = resolve_connection(args)
     return _run_with(connection, reauth, work)
+
+
+def _run_journaled(
+    args: argparse.Namespace, work: Callable[[BulkClient, JournalT], Awaitable[T]]
+) -> T:
+    """``_run`` with the org's journal open (``--journal``/``--no-journal``/``BULKTUI_JOURNAL``)."""
+    connection, reauth = resolve_connection(args)
+    with command_journal(args, connection.instance_url) as journal:
+        return _run_with(connection, reauth, lambda client: work(client, journal))
 
 
 def _run_with(connection: Any, reauth: Any, work: Callable[[BulkClient], Awaitable[T]]) -> T:

@@ -23,7 +23,8 @@ import os
 import sys
 import tempfile
 from collections.abc import AsyncIterator
-from typing import Any, BinaryIO
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from bulktui.api.client import BulkClient
 from bulktui.api.enums import BatchState, ContentType, JobState, ResultSet
@@ -33,8 +34,12 @@ from bulktui.api.models import JobInfo
 from bulktui.api.results import CsvRecordReader
 from bulktui.cli.common import UsageError
 from bulktui.cli.connection import add_subcommand_connection_options
-from bulktui.cli.jobs_cmd import _job_id, _run
+from bulktui.cli.history_cmd import add_journal_options, recording
+from bulktui.cli.jobs_cmd import _job_id, _run_journaled
 from bulktui.core.text import printable
+
+if TYPE_CHECKING:
+    from bulktui.cli.jobs_cmd import JournalT
 
 MAX_MERGED_RECORD_BYTES = 64 * 1024 * 1024  # one record of a 1.0 query result set
 V1_HEADER = ("Batch Id", "Id", "Success", "Created", "Error")
@@ -60,6 +65,7 @@ def register(sub: Any) -> None:
         )
     results.add_argument("-o", "--output", metavar="FILE", help="write here (default stdout)")
     add_subcommand_connection_options(results)
+    add_journal_options(results, suppress=True)
     results.set_defaults(handler=run_results, which=None)
 
 
@@ -68,18 +74,32 @@ def run_results(args: argparse.Namespace) -> int:
     which: ResultSet | None = args.which
     sink = _Sink.open(args.output)
 
-    async def work(client: BulkClient) -> None:
+    async def work(client: BulkClient, journal: JournalT) -> None:
         job = await client.find_job(job_id)
+        _note_counts(journal, job)
         source = _records(client, job, which)
         await sink.write_all(source)
 
     try:
-        _run(args, work)
+        _run_journaled(args, work)
     except BaseException:
         sink.discard()
         raise
     sink.commit()
     return 0
+
+
+def _note_counts(journal: JournalT, job: JobInfo) -> None:
+    """The job as just read, with its record counts, into the journal (never its records)."""
+    at = datetime.now(UTC)
+    recording(journal, lambda: journal.record_job(job, at), None)
+    if kind_of(job) is JobKind.V2_INGEST and not is_live(job):
+        processed, failed = job.number_records_processed, job.number_records_failed
+        recording(
+            journal,
+            lambda: journal.record_result_counts(job.id, at, processed=processed, failed=failed),
+            None,
+        )
 
 
 def _records(client: BulkClient, job: JobInfo, which: ResultSet | None) -> AsyncIterator[bytes]:

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bulktui.api.lifecycle import JobKind, kind_of
 from bulktui.api.models import BatchInfo, JobInfo
@@ -66,7 +66,9 @@ from bulktui.core.journal_rows import (
     to_ts,
 )
 from bulktui.core.journal_schema import SchemaError, check_identity, migrate
-from bulktui.core.snapshot import Snapshot
+
+if TYPE_CHECKING:  # a one-shot command never builds a snapshot: not loaded for it
+    from bulktui.core.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bulktui.api.models import BatchInfo, JobInfo
 from bulktui.core.actions import ActionOutcome
 from bulktui.core.journal_queries import ActionEntry, HistoryEntry, JobRecord, JournalInfo
-from bulktui.core.snapshot import Snapshot
+
+if TYPE_CHECKING:  # a one-shot command never builds a snapshot: not loaded for it
+    from bulktui.core.snapshot import Snapshot
 
 
 class ErrorGroupLike(Protocol):

@@ -21,8 +21,9 @@ Migration = Callable[[sqlite3.Connection], None]
 
 def _create_v1(db: sqlite3.Connection) -> None:
     # Times are UTC seconds since the epoch (REAL): cheap to compare, prune and index.
-    # ``info`` is the JSON of ``JobInfo.to_wire()``; ``digest`` a hash of it, so a cycle can
-    # tell an unchanged job without reading the JSON back. Never any record data.
+    # ``info`` is the JSON of ``JobInfo.to_wire()``; ``digest`` a hash of the JobInfo
+    # (journal_rows.fingerprint), so a cycle can tell an unchanged job without reading the JSON
+    # back or building it. Never any record data.
     for statement in (
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         """CREATE TABLE jobs (
