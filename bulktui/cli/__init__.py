@@ -53,6 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     console.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     console.add_argument("--read-only", action="store_true", help="disable close, abort and create")
+    console.add_argument(
+        "--rules",
+        metavar="FILE",
+        help="guard rules (default: guards.toml in the config directory, if there is one)",
+    )
+    console.add_argument(
+        "--arm", action="store_true", help="let abort and close rules act (docs/guards.md)"
+    )
+    console.add_argument(
+        "--dry-run", action="store_true", help="guard rules say what they would do, send nothing"
+    )
     parser.set_defaults(handler=_run_console)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from bulktui.cli.common import UsageError
 
 if TYPE_CHECKING:
+    from bulktui.core.guard_rules import RuleSet
     from bulktui.ui.backend import LiveBackend
 
 DEMO_SEED = 7
@@ -29,6 +30,7 @@ def run_console(args: argparse.Namespace) -> int:
     if args.interval is not None and args.interval <= 0:
         raise UsageError("--interval must be a positive number of seconds")
     threshold = _threshold()
+    rules = _rules(args)
     if args.demo:
         backend = demo_backend(args.interval, read_only=args.read_only)
     else:
@@ -47,7 +49,20 @@ def run_console(args: argparse.Namespace) -> int:
     if not has_terminal():
         _close_quietly(backend)
         raise UsageError(NO_TERMINAL)
-    app = ConsoleApp(backend, theme=args.theme, read_only=args.read_only, threshold=threshold)
+    guards = None
+    if rules is not None:
+        from bulktui.core.guard_session import build_guards
+
+        guards = build_guards(
+            rules,
+            backend,
+            arm=bool(getattr(args, "arm", False)),
+            read_only=args.read_only,
+            dry_run=bool(getattr(args, "dry_run", False)),
+        )
+    app = ConsoleApp(
+        backend, theme=args.theme, read_only=args.read_only, threshold=threshold, guards=guards
+    )
     try:
         app.run(mouse=not args.no_mouse)
     finally:
@@ -55,6 +70,16 @@ def run_console(args: argparse.Namespace) -> int:
     # Textual keeps 1 here when the app died of an exception (and has printed it): a script or
     # a wrapper must see that the console did not end normally.
     return app.return_code or 0
+
+
+def _rules(args: argparse.Namespace) -> RuleSet | None:
+    """The guard rules: ``--rules FILE``, else guards.toml in the config directory if any."""
+    from bulktui.core.guard_rules import RuleFileError, load_rules_or_default
+
+    try:
+        return load_rules_or_default(getattr(args, "rules", None))
+    except RuleFileError as error:
+        raise UsageError(str(error)) from None
 
 
 NO_TERMINAL = (

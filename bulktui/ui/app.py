@@ -25,6 +25,9 @@ from textual.timer import Timer
 
 from bulktui.api import ids
 from bulktui.api.errors import BulkError
+from bulktui.core.guard_rules import GuardAction
+from bulktui.core.guard_session import GuardSession
+from bulktui.core.guards import EventKind, GuardEvent, Outcome
 from bulktui.core.snapshot import Snapshot
 from bulktui.core.text import one_line
 from bulktui.ui import format as fmt
@@ -35,6 +38,7 @@ from bulktui.ui.live_controls import LiveControlsApp
 from bulktui.ui.messages import (
     BatchResultsFailed,
     BatchResultsLoaded,
+    GuardEventArrived,
     JobsRefreshed,
     PollerStopped,
 )
@@ -77,9 +81,14 @@ class ConsoleApp(LiveControlsApp):
         read_only: bool = False,
         threshold: float = 0.10,
         theme_dirs: list[Path] | None = None,
+        guards: GuardSession | None = None,
     ) -> None:
         super().__init__(backend, now=now, read_only=read_only)
         self.threshold = threshold
+        self.guards = guards
+        # What the header says about guard rules, in words ("guards armed"); None: no rules.
+        self.guards_words = guards.arming.words() if guards is not None else None
+        self._visible: frozenset[str] = frozenset()  # rows on the main screen
         self._clock: Timer | None = None
         self._frozen_at = 0  # jobs (listed + detailed) when the heap was last frozen
         self._quit_asked: datetime | None = None  # first q while an action was pending
@@ -136,7 +145,63 @@ class ConsoleApp(LiveControlsApp):
             names = ", ".join(sorted(self.available_themes))
             self.say(f"no theme called {self.requested_theme!r}; available: {names}", "warning")
         self.status = self.poll_status()
+        if self.guards is not None:
+            for line in self.guards.arming.held_back:
+                self.say(line, "warning")
+            self.guards.add_listener(self._guard_event)
+            self._run_guards()
         self._run_backend()
+
+    @work(group="guards", exit_on_error=False)
+    async def _run_guards(self) -> None:
+        assert self.guards is not None
+        try:
+            await self.guards.run()
+        except Exception as exc:
+            self.say(f"guard rules stopped: {one_line(str(exc))}", "error")
+
+    def _guard_event(self, event: GuardEvent) -> None:
+        self.post_message(GuardEventArrived(event))
+
+    def on_guard_event_arrived(self, message: GuardEventArrived) -> None:
+        """A rule's event goes to the status line and the message log (l); a flag also rings
+        the bell and sends a desktop notification where the terminal supports one."""
+        event = message.event
+        doubtful = event.outcome in (Outcome.REFUSED, Outcome.UNCERTAIN)
+        warn = event.event is EventKind.RULE_FIRED or doubtful
+        self.say(event.message, "warning" if warn else "information")
+        if event.event is EventKind.RULE_FIRED and self.guards is not None:
+            main = self.main
+            if main is not None:
+                main.table.set_rule_flags(self.guards.fired)
+            if event.action == GuardAction.FLAG.value:
+                self.bell()
+                self._notify_desktop(event.message)
+            self._tell_visible()
+
+    def _notify_desktop(self, text: str) -> None:
+        """OSC 9 (iTerm2, kitty, WezTerm, Windows Terminal) and OSC 777 (urxvt, foot, VTE):
+        terminals that know neither ignore them. The text is already safe (no control
+        characters), so it cannot end the sequence early."""
+        driver = self._driver
+        if driver is None or self.is_headless:
+            return
+        body = one_line(text)[:200].replace(";", ",")
+        driver.write(f"\x1b]9;bulktui: {body}\x07\x1b]777;notify;bulktui;{body}\x07")
+
+    def on_job_table_visible_changed(self, message: JobTable.VisibleChanged) -> None:
+        main = self.main
+        if main is not None and message.control is main.table:
+            self._visible = frozenset(message.job_ids)
+            self._tell_visible()
+
+    def _tell_visible(self) -> None:
+        """The poller reads ended jobs' counts only for rows on screen, and for the jobs the
+        guard rules may look at (issue 13: no back-fill of the whole org)."""
+        wanted = self._visible
+        if self.guards is not None and self.snapshot is not None:
+            wanted = wanted | self.guards.wanted_job_ids(self.snapshot)
+        self.backend.set_visible(wanted)
 
     @work(group="poller", exit_on_error=False)
     async def _run_backend(self) -> None:
@@ -163,6 +228,8 @@ class ConsoleApp(LiveControlsApp):
                 "warning",
             )
             return
+        if self.guards is not None:
+            self.guards.stop()
         self.workers.cancel_group(self, "poller")
         self.exit()
 
@@ -180,6 +247,8 @@ class ConsoleApp(LiveControlsApp):
         if snapshot is not None:
             self._settle_heap(snapshot)
             self.call_after_refresh(self.schedule_clock)
+            if self.guards is not None:
+                self._tell_visible()  # new jobs the rules may look at
 
     def _settle_heap(self, snapshot: Snapshot) -> None:
         """Keep CPython's full garbage collections out of key presses on big orgs.

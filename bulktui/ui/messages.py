@@ -7,6 +7,7 @@ from typing import Literal
 from textual.message import Message
 
 from bulktui.api.models import JobInfo, RecordResult
+from bulktui.core.guards import GuardEvent
 from bulktui.core.snapshot import Snapshot
 
 
@@ -101,3 +102,11 @@ class Said(Message):
         super().__init__()
         self.text = text
         self.severity: Literal["information", "warning", "error"] = severity
+
+
+class GuardEventArrived(Message):
+    """A guard rule fired, an armed rule's action ended, or a rule was held back."""
+
+    def __init__(self, event: GuardEvent) -> None:
+        super().__init__()
+        self.event = event

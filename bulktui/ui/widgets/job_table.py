@@ -15,7 +15,7 @@ Every server string is put in a ``Text`` as plain text (never markup) after ``fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Literal
@@ -275,6 +275,19 @@ class JobTable(ScrollView, can_focus=True):
             super().__init__()
             self.job_id = job_id
 
+    class VisibleChanged(Message):
+        """The rows on screen changed (a scroll, a resize, a new order): the poller reads the
+        counts of these ended jobs, not of every job in the org."""
+
+        def __init__(self, table: JobTable, job_ids: tuple[str, ...]) -> None:
+            super().__init__()
+            self.table = table
+            self.job_ids = job_ids
+
+        @property
+        def control(self) -> JobTable:
+            return self.table
+
     def __init__(
         self,
         *,
@@ -311,6 +324,8 @@ class JobTable(ScrollView, can_focus=True):
         # job id → (the JobView, {(sort column, descending): its sort value}): every sort the
         # user cycles through is computed once per JobView
         self._sort_values: dict[str, tuple[JobView, dict[tuple[str, bool], Any]]] = {}
+        self._visible: tuple[str, ...] = ()  # the rows last said to be on screen
+        self._rule_flags: frozenset[str] = frozenset()  # jobs a guard rule flagged
 
     # ------------------------------------------------------------------ data in
 
@@ -421,6 +436,7 @@ class JobTable(ScrollView, can_focus=True):
         pending = self._pending.get(view.id)
         name = fmt.created_by(job, self._names)
         failed, flagged = fmt.failed_cell(view, self.threshold)
+        flagged = flagged or view.id in self._rule_flags
         state = fmt.job_state(view, pending)
         objop = fmt.object_operation(job)
         cells = {
@@ -500,8 +516,30 @@ class JobTable(ScrollView, can_focus=True):
                 self.scroll_to(y=max(0, new_index - screen_row), animate=False, immediate=True)
             self._scroll_cursor_into_view()
         self.refresh()
+        self._note_visible()
         if previous != self.cursor_id:
             self.post_message(self.JobHighlighted(self.cursor_id))
+
+    def set_rule_flags(self, job_ids: Collection[str]) -> None:
+        """Jobs a guard rule flagged: their rows are marked like a failure flag."""
+        flags = frozenset(job_ids)
+        if flags == self._rule_flags:
+            return
+        changed = flags ^ self._rule_flags
+        self._rule_flags = flags
+        for job_id in changed:
+            self._rows.pop(job_id, None)
+        self._refresh_rows([job_id for job_id in changed if job_id in self._index])
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._note_visible()
+
+    def _note_visible(self) -> None:
+        ids = tuple(self.visible_ids())
+        if ids != self._visible:
+            self._visible = ids
+            self.post_message(self.VisibleChanged(self, ids))
 
     def _sort_value_fn(
         self, spec: SortSpec, descending: bool, names: Mapping[str, str]
@@ -670,6 +708,7 @@ class JobTable(ScrollView, can_focus=True):
         self._set_virtual_size()
         self._scroll_cursor_into_view()
         self.refresh()
+        self._note_visible()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

@@ -36,6 +36,8 @@ class StatusHeader(Horizontal):
     StatusHeader QuietStatic { width: auto; height: 1; padding: 0 1; }
     StatusHeader #hdr-who { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     StatusHeader #hdr-ro { background: $warning; color: $background; text-style: bold; }
+    StatusHeader #hdr-guards { text-style: bold; padding: 0 1; }
+    StatusHeader #hdr-guards.-armed { background: $error; color: $background; }
     StatusHeader #hdr-age { width: 13; content-align: right middle; }
     StatusHeader #hdr-link { text-style: bold; width: auto; min-width: 12; }
     StatusHeader #hdr-link.link-live { color: $link-live; }
@@ -69,6 +71,8 @@ class StatusHeader(Horizontal):
         yield QuietStatic(id="hdr-who")
         if self.read_only:
             yield QuietStatic(id="hdr-ro")
+        if self._guards_words() is not None:
+            yield QuietStatic(id="hdr-guards")
         yield QuietStatic(id="hdr-api")
         yield QuietStatic(id="hdr-link")
         yield QuietStatic(id="hdr-age")
@@ -76,6 +80,11 @@ class StatusHeader(Horizontal):
     def on_mount(self) -> None:
         if self.read_only:
             self.query_one("#hdr-ro", QuietStatic).show(Text("read-only"))
+        words = self._guards_words()
+        if words is not None:
+            guards = self.query_one("#hdr-guards", QuietStatic)
+            guards.set_class(words == "guards armed", "-armed")
+            guards.show(Text(words))
         self._render_who(None)
         self._render_link()
         app = self.app
@@ -83,6 +92,12 @@ class StatusHeader(Horizontal):
             self.watch(app, "snapshot", self._snapshot_changed)
             self.watch(app, "status", self._status_changed)
             self.watch(app, "paused", self.set_paused)
+
+    def _guards_words(self) -> str | None:
+        """"guards armed" / "guards not armed" / "guards: dry run" while rules are loaded (the
+        app's ``guards_words``), in words: never by colour alone."""
+        words = getattr(self.app, "guards_words", None)
+        return words if isinstance(words, str) else None
 
     def _snapshot_changed(self, snapshot: Snapshot | None) -> None:
         if snapshot is not None:
