@@ -1,0 +1,263 @@
+"""A past job's detail, from the journal: the same fields, batches and failed-record groups as
+the live detail pane (``job_detail``'s parts), marked "from the journal, as of <time>".
+
+Nothing here asks the server: a purged job is gone from Salesforce, and an ended one was read
+in full once already. What the journal kept is all there is: the fullest JobInfo seen, the
+batch summaries, result counts, and each failed-record group's code, count and first message
+(never record data). Every string is server text and goes through ``bulktui.ui.format``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer
+
+from bulktui.api import lifecycle
+from bulktui.api.enums import BatchState
+from bulktui.core.journal_queries import JobRecord
+from bulktui.core.snapshot import JobView
+from bulktui.ui import format as fmt
+from bulktui.ui.screens.job_detail import (
+    BATCH_COLUMNS,
+    SIDE_BY_SIDE_WIDTH,
+    batch_cells,
+    cut,
+    detail_fields,
+    results_summary,
+)
+from bulktui.ui.screens.text_view import TextViewScreen
+from bulktui.ui.themes import ascii_borders
+from bulktui.ui.widgets.field_list import FieldList
+from bulktui.ui.widgets.key_table import KeyTable
+from bulktui.ui.widgets.note import Note
+from bulktui.ui.widgets.quiet import QuietStatic
+
+
+def source_line(record: JobRecord) -> str:
+    """Where this pane's data comes from, and how old it is."""
+    when = record.entry.recorded_at
+    as_of = fmt.timestamp(when) if when is not None else "an unknown time"
+    return f"from the journal, as of {as_of}; nothing here asks Salesforce"
+
+
+def counts_line(record: JobRecord) -> str | None:
+    """The result counts the journal kept, in words (None: it kept none)."""
+    counts = record.result_counts
+    if counts is None:
+        return None
+    processed, failed, unprocessed = counts
+    return (
+        f"results kept: processed {fmt.count(processed)} · failed {fmt.count(failed)} · "
+        f"unprocessed {fmt.count(unprocessed)}"
+    )
+
+
+class JournalJobScreen(Screen[None]):
+    """One past job as the journal kept it. Escape goes back."""
+
+    DEFAULT_CSS = """
+    JournalJobScreen { background: $background; }
+    JournalJobScreen #journal-title, JournalJobScreen #journal-source {
+        height: 1;
+        padding: 0 1;
+        background: $surface;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    JournalJobScreen #journal-source { text-style: bold; }
+    JournalJobScreen:ansi #journal-source { text-style: bold underline; }
+    JournalJobScreen #journal-body { height: 1fr; }
+    JournalJobScreen #journal-fields { width: 86; height: 1fr; padding: 0 1; }
+    JournalJobScreen #journal-pane { width: 1fr; height: 1fr; }
+    JournalJobScreen #journal-body.-stacked { layout: vertical; }
+    JournalJobScreen #journal-body.-stacked #journal-fields { width: 1fr; height: 1fr; }
+    JournalJobScreen #journal-body.-stacked #journal-pane {
+        height: 1fr;
+        border-top: solid $panel;
+    }
+    JournalJobScreen.-ascii #journal-body.-stacked #journal-pane { border-top: ascii $panel; }
+    JournalJobScreen #journal-caption { height: 1; padding: 0 1; }
+    JournalJobScreen #journal-results { height: auto; max-height: 3; padding: 0 1; }
+    JournalJobScreen #journal-batches, JournalJobScreen #journal-groups { height: 1fr; }
+    JournalJobScreen #journal-message {
+        height: auto;
+        max-height: 3;
+        padding: 0 1;
+        background: $surface;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "back", id="journal-detail-back"),
+    ]
+
+    def __init__(
+        self,
+        record: JobRecord,
+        *,
+        now: Callable[[], datetime],
+        threshold: float = 0.10,
+    ) -> None:
+        super().__init__()
+        self.record = record
+        self.now = now
+        self.threshold = threshold
+        entry = record.entry
+        self.view = JobView(entry.job, purged=entry.purged_at is not None)
+
+    @property
+    def job_id(self) -> str:
+        return self.view.id
+
+    def compose(self) -> ComposeResult:
+        yield QuietStatic(id="journal-title")
+        yield QuietStatic(id="journal-source")
+        with Horizontal(id="journal-body"):
+            yield FieldList(id="journal-fields")
+            with Vertical(id="journal-pane"):
+                yield QuietStatic(id="journal-caption")
+                yield Note(id="journal-results")
+                batches = KeyTable(id="journal-batches", cursor_type="row")
+                for key, title, width in BATCH_COLUMNS:
+                    batches.add_column(title, key=key, width=width)
+                yield batches
+                groups = KeyTable(id="journal-groups", cursor_type="row")
+                groups.add_column("batch", key="batch", width=18)
+                groups.add_column("error code", key="code", width=28)
+                groups.add_column("count", key="count", width=9)
+                groups.add_column("first message", key="message", width=60)
+                yield groups
+                yield Note(id="journal-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_class(ascii_borders(), "-ascii")
+        record, view = self.record, self.view
+        job = view.job
+        heading = Text()
+        heading.append(f"Job {fmt.safe(view.id)}", style="bold")
+        heading.append(f"  {fmt.job_kind(job)}  {fmt.object_operation(job)}  ")
+        heading.append(fmt.job_state(view), style="bold")
+        if view.purged:
+            heading.append(f" (last state kept: {fmt.job_state_word(job)})")
+        self.query_one("#journal-title", QuietStatic).show(heading)
+        self.query_one("#journal-source", QuietStatic).show(Text(source_line(record)))
+        batches = record.batches or None
+        self.query_one(FieldList).set_fields(
+            detail_fields(view, batches, {}, self.now(), self.threshold)
+        )
+        self._fill_results()
+        self._fill_batches()
+        self._fill_groups()
+        focus = next(
+            (
+                t
+                for t in (self.query_one("#journal-groups"), self.query_one("#journal-batches"))
+                if t.display and isinstance(t, KeyTable) and t.row_count
+            ),
+            None,
+        )
+        (focus or self.query_one(FieldList)).focus()
+
+    def on_resize(self) -> None:
+        body = self.query_one("#journal-body")
+        body.set_class(self.size.width < SIDE_BY_SIDE_WIDTH, "-stacked")
+
+    # ------------------------------------------------------------------ parts
+
+    def _fill_results(self) -> None:
+        job = self.view.job
+        lines = []
+        if lifecycle.kind_of(job).is_v2:
+            lines.append(results_summary(job))
+        kept = counts_line(self.record)
+        if kept is not None:
+            lines.append(kept)
+        self.query_one("#journal-results", Note).show(Text("\n".join(lines)))
+
+    def _fill_batches(self) -> None:
+        table = self.query_one("#journal-batches", KeyTable)
+        batches = self.record.batches
+        v2 = lifecycle.kind_of(self.view.job).is_v2
+        caption = self.query_one("#journal-caption", QuietStatic)
+        if v2:
+            table.display = False
+            caption.show(Text("results, as the journal kept them", style="bold"))
+            return
+        if not batches:
+            table.display = False
+            caption.show(Text("batches: none kept in the journal", style="bold"))
+            return
+        whole = sum(1 for b in batches if b.state is BatchState.FAILED)
+        failed = f", {whole} failed as a whole" if whole else ""
+        caption.show(Text(f"batches ({len(batches)}{failed}), as the journal kept them", "bold"))
+        for batch in batches:
+            table.add_row(*batch_cells(batch), key=batch.id)
+
+    def _fill_groups(self) -> None:
+        table = self.query_one("#journal-groups", KeyTable)
+        groups = self.record.error_groups
+        message = self.query_one("#journal-message", Note)
+        if not groups:
+            table.display = False
+            failed = self.view.job.number_records_failed
+            why = "no failed records" if failed == 0 else "failed records: none kept in the journal"
+            message.show(Text(why))
+            return
+        for index, group in enumerate(groups):
+            table.add_row(
+                Text(fmt.safe(group.batch_id) if group.batch_id else fmt.DASH),
+                Text(fmt.safe(group.code)),
+                Text(fmt.count(group.count), justify="right"),
+                Text(cut(group.first_message, 200)),
+                key=str(index),
+            )
+        total = sum(g.count for g in groups)
+        message.show(
+            Text(
+                f"{fmt.count(total)} failed in {len(groups)} error groups, as the journal kept"
+                " them (codes, counts, first messages; no record data); enter: the message"
+            )
+        )
+
+    # ------------------------------------------------------------------ enter
+
+    @on(DataTable.RowSelected, "#journal-groups")
+    def _group_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        key = event.row_key.value
+        if key is None:
+            return
+        group = self.record.error_groups[int(key)]
+        title = f"Job {self.job_id}: {group.code}, first message (from the journal)"
+        self.app.push_screen(TextViewScreen(title, group.first_message))
+
+    @on(DataTable.RowSelected, "#journal-batches")
+    def _batch_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        batch = next((b for b in self.record.batches if b.id == event.row_key.value), None)
+        if batch is None:
+            return
+        title = f"Job {self.job_id}: batch {batch.id} stateMessage (from the journal)"
+        self.app.push_screen(TextViewScreen(title, batch.state_message or fmt.DASH))
+
+    @on(FieldList.FieldChosen)
+    def _field_chosen(self, event: FieldList.FieldChosen) -> None:
+        event.stop()
+        chosen = event.field
+        value = chosen.full if chosen.full is not None else chosen.value
+        note = f" ({chosen.note})" if chosen.note else ""
+        title = f"Job {self.job_id}: {chosen.label}{note} (from the journal)"
+        self.app.push_screen(TextViewScreen(title, value))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
