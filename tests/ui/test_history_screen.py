@@ -146,7 +146,8 @@ async def test_enter_opens_the_journal_record_v1(tmp_path: Path) -> None:
         text = screen_text(app)
         assert "DUPLICATE_VALUE" in text and "REQUIRED_FIELD_MISSING" in text
         assert "results kept: processed 200 · failed 30" in text
-        assert "batches (2, 1 failed as a whole), as the journal kept them" in text
+        assert "batches (2, 1 failed as a whole) · results kept: processed 200" in text
+        assert "failed records: 30 in 2 error groups; enter: a message in full" in text
 
         await pilot.press("enter")  # the first group's message in full
         await wait_until(pilot, lambda: isinstance(app.screen, TextViewScreen))
@@ -183,7 +184,7 @@ async def test_enter_opens_the_journal_record_v2(tmp_path: Path) -> None:
         text = screen_text(app)
         assert "successful 950 · failed 50" in text
         assert "INVALID_EMAIL_ADDRESS" in text
-        assert "no record data" in text
+        assert "failed records: 50 in 1 error group;" in text
     journal.close()
 
 

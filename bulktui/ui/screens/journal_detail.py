@@ -80,17 +80,27 @@ class JournalJobScreen(Screen[None]):
     JournalJobScreen #journal-pane { width: 1fr; height: 1fr; }
     JournalJobScreen #journal-body.-stacked { layout: vertical; }
     JournalJobScreen #journal-body.-stacked #journal-fields { width: 1fr; height: 1fr; }
+    /* a past job is mostly its batches and errors: they get two thirds when stacked */
     JournalJobScreen #journal-body.-stacked #journal-pane {
-        height: 1fr;
+        height: 2fr;
         border-top: solid $panel;
     }
     JournalJobScreen.-ascii #journal-body.-stacked #journal-pane { border-top: ascii $panel; }
-    JournalJobScreen #journal-caption { height: 1; padding: 0 1; }
+    JournalJobScreen #journal-caption, JournalJobScreen #journal-groups-caption {
+        height: 1;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
     JournalJobScreen #journal-results { height: auto; max-height: 3; padding: 0 1; }
-    JournalJobScreen #journal-batches, JournalJobScreen #journal-groups { height: 1fr; }
+    JournalJobScreen #journal-batches, JournalJobScreen #journal-groups {
+        height: 1fr;
+        min-height: 3;
+        overflow-x: hidden;  /* a cut cell is shown whole below, and by enter */
+    }
     JournalJobScreen #journal-message {
         height: auto;
-        max-height: 3;
+        max-height: 2;
         padding: 0 1;
         background: $surface;
     }
@@ -113,6 +123,7 @@ class JournalJobScreen(Screen[None]):
         self.threshold = threshold
         entry = record.entry
         self.view = JobView(entry.job, purged=entry.purged_at is not None)
+        self.v2 = lifecycle.kind_of(entry.job).is_v2
 
     @property
     def job_id(self) -> str:
@@ -130,8 +141,10 @@ class JournalJobScreen(Screen[None]):
                 for key, title, width in BATCH_COLUMNS:
                     batches.add_column(title, key=key, width=width)
                 yield batches
+                yield QuietStatic(id="journal-groups-caption")
                 groups = KeyTable(id="journal-groups", cursor_type="row")
-                groups.add_column("batch", key="batch", width=18)
+                if not self.v2:
+                    groups.add_column("batch", key="batch", width=18)
                 groups.add_column("error code", key="code", width=28)
                 groups.add_column("count", key="count", width=9)
                 groups.add_column("first message", key="message", width=60)
@@ -148,7 +161,7 @@ class JournalJobScreen(Screen[None]):
         heading.append(f"  {fmt.job_kind(job)}  {fmt.object_operation(job)}  ")
         heading.append(fmt.job_state(view), style="bold")
         if view.purged:
-            heading.append(f" (last state kept: {fmt.job_state_word(job)})")
+            heading.append(f" (last state: {fmt.job_state_word(job)})")
         self.query_one("#journal-title", QuietStatic).show(heading)
         self.query_one("#journal-source", QuietStatic).show(Text(source_line(record)))
         batches = record.batches or None
@@ -175,59 +188,83 @@ class JournalJobScreen(Screen[None]):
     # ------------------------------------------------------------------ parts
 
     def _fill_results(self) -> None:
-        job = self.view.job
-        lines = []
-        if lifecycle.kind_of(job).is_v2:
-            lines.append(results_summary(job))
+        """2.0: the results in words, and the counts kept (1.0: on the batches' caption)."""
+        note = self.query_one("#journal-results", Note)
         kept = counts_line(self.record)
-        if kept is not None:
-            lines.append(kept)
-        self.query_one("#journal-results", Note).show(Text("\n".join(lines)))
+        if not self.v2:
+            note.display = False
+            return
+        caption = self.query_one("#journal-caption", QuietStatic)
+        caption.show(Text(results_summary(self.view.job), style="bold"))
+        if kept is None:
+            note.display = False
+        else:
+            note.show(Text(kept))
 
     def _fill_batches(self) -> None:
         table = self.query_one("#journal-batches", KeyTable)
-        batches = self.record.batches
-        v2 = lifecycle.kind_of(self.view.job).is_v2
-        caption = self.query_one("#journal-caption", QuietStatic)
-        if v2:
+        if self.v2:
             table.display = False
-            caption.show(Text("results, as the journal kept them", style="bold"))
             return
+        batches = self.record.batches
+        caption = self.query_one("#journal-caption", QuietStatic)
+        kept = counts_line(self.record)
+        tail = f" · {kept}" if kept else ""
         if not batches:
             table.display = False
-            caption.show(Text("batches: none kept in the journal", style="bold"))
+            caption.show(Text(f"batches: none kept in the journal{tail}", style="bold"))
             return
         whole = sum(1 for b in batches if b.state is BatchState.FAILED)
         failed = f", {whole} failed as a whole" if whole else ""
-        caption.show(Text(f"batches ({len(batches)}{failed}), as the journal kept them", "bold"))
+        caption.show(Text(f"batches ({len(batches)}{failed}){tail}", style="bold"))
         for batch in batches:
             table.add_row(*batch_cells(batch), key=batch.id)
 
     def _fill_groups(self) -> None:
         table = self.query_one("#journal-groups", KeyTable)
         groups = self.record.error_groups
-        message = self.query_one("#journal-message", Note)
+        caption = self.query_one("#journal-groups-caption", QuietStatic)
         if not groups:
             table.display = False
             failed = self.view.job.number_records_failed
             why = "no failed records" if failed == 0 else "failed records: none kept in the journal"
-            message.show(Text(why))
+            caption.show(Text(why, style="bold"))
             return
         for index, group in enumerate(groups):
-            table.add_row(
-                Text(fmt.safe(group.batch_id) if group.batch_id else fmt.DASH),
+            cells = [
                 Text(fmt.safe(group.code)),
                 Text(fmt.count(group.count), justify="right"),
                 Text(cut(group.first_message, 200)),
-                key=str(index),
-            )
+            ]
+            if not self.v2:
+                cells.insert(0, Text(fmt.safe(group.batch_id) if group.batch_id else fmt.DASH))
+            table.add_row(*cells, key=str(index))
         total = sum(g.count for g in groups)
-        message.show(
+        caption.show(
             Text(
-                f"{fmt.count(total)} failed in {len(groups)} error groups, as the journal kept"
-                " them (codes, counts, first messages; no record data); enter: the message"
+                f"failed records: {fmt.count(total)} in {fmt.count(len(groups))} error"
+                f" {'group' if len(groups) == 1 else 'groups'}; enter: a message in full"
+                " (no record data is kept)",
+                style="bold",
             )
         )
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted row's long text, whole or nearly, below the tables."""
+        event.stop()
+        key = event.row_key.value
+        line = Text()
+        if event.data_table.id == "journal-groups" and key is not None:
+            group = self.record.error_groups[int(key)]
+            line.append(f"{fmt.safe(group.code)}: ", style="bold")
+            line.append(cut(group.first_message, 300))
+        elif event.data_table.id == "journal-batches":
+            batch = next((b for b in self.record.batches if b.id == key), None)
+            if batch is not None:
+                line.append(f"{fmt.safe(batch.id)} stateMessage: ", style="bold")
+                line.append(cut(batch.state_message or "", 300) or fmt.DASH)
+        self.query_one("#journal-message", Note).show(line)
 
     # ------------------------------------------------------------------ enter
 
