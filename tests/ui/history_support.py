@@ -6,10 +6,11 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from textual.app import App
 
-from bulktui.api.enums import BatchState, JobState, JobType, Operation
+from bulktui.api.enums import BatchState, ContentType, JobState, JobType, Operation
 from bulktui.api.models import BatchInfo, JobInfo
 from bulktui.core.journal import Journal
 from bulktui.core.snapshot import JobView, LinkState, Snapshot
@@ -51,7 +52,7 @@ def v1_job(job_id: str, minutes_before: int, **changes: object) -> JobInfo:
         system_modstamp=T0 - timedelta(minutes=minutes_before - 2),
         state=JobState.CLOSED,
         job_type=JobType.CLASSIC,
-        content_type="CSV",
+        content_type=ContentType.CSV,
         number_batches_queued=0,
         number_batches_in_progress=0,
         number_batches_completed=1,
@@ -147,3 +148,8 @@ class HostApp(App[None]):
 
     def get_css_variables(self) -> dict[str, str]:
         return with_defaults(super().get_css_variables())
+
+
+def screen_text(app: App[Any]) -> str:
+    """The plain text of the top screen, line by line, as the terminal shows it."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

@@ -13,7 +13,7 @@ from bulktui.ui.screens.journal_detail import JournalJobScreen
 from bulktui.ui.screens.text_view import TextViewScreen
 from bulktui.ui.widgets.key_table import KeyTable
 from bulktui.ui.widgets.quiet import QuietStatic
-from tests.ui.harness import screen_text, wait_until
+from tests.ui.harness import wait_until
 from tests.ui.history_support import (
     BATCH_BAD,
     ENDED_ID,
@@ -23,13 +23,10 @@ from tests.ui.history_support import (
     V2_ID,
     HostApp,
     filled_journal,
+    screen_text,
 )
 
 SIZE = (80, 24)
-
-
-def _now() -> object:
-    return T0
 
 
 async def _open(app: HostApp, pilot: object, screen: HistoryScreen) -> None:
