@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import ClassVar, Protocol
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -149,6 +149,7 @@ class HistoryScreen(Screen[None]):
         self.loaded = False
         self._entries: Sequence[HistoryEntry] = ()
         self._as_of: datetime | None = None
+        self._filter_opening = False  # "/" pressed, the box has not got the focus yet
 
     def compose(self) -> ComposeResult:
         yield QuietStatic(id="history-title")
@@ -171,6 +172,7 @@ class HistoryScreen(Screen[None]):
             self._show_unavailable(why)
             return
         self.table.empty_text = "reading the journal…"
+        self.table.key_redirect = self._redirect_key
         self.table.focus()
         self._load()
 
@@ -283,8 +285,36 @@ class HistoryScreen(Screen[None]):
         box = self.query_one("#history-filter", Input)
         box.display = True
         box.focus()
+        # Focus lands only after the next refresh: keys that arrive with the "/" (a paste, a
+        # slow link delivering them together) are filter text, never "e" or "j".
+        self._filter_opening = True
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget is self.query_one("#history-filter"):
+            self._filter_opening = False
+
+    def _redirect_key(self, event: events.Key) -> bool:
+        """Keys that reached the table while the filter box is opening are filter text."""
+        if not self._filter_opening:
+            return False
+        box = self.query_one("#history-filter", Input)
+        if event.key == "escape":
+            self._filter_opening = False
+            self._clear_filter()
+        elif event.key == "enter":
+            self._filter_opening = False
+            if not box.value:
+                box.display = False
+            self.table.focus()
+        elif event.key == "backspace":
+            box.value = box.value[:-1]
+        elif event.is_printable and event.character:
+            box.value += event.character
+        box.cursor_position = len(box.value)
+        return True
 
     def _clear_filter(self) -> None:
+        self._filter_opening = False
         box = self.query_one("#history-filter", Input)
         box.value = ""
         box.display = False
