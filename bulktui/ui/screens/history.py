@@ -94,23 +94,62 @@ class HistoryScreen(Screen[None]):
     HistoryScreen #history-filter { height: 1; border: none; padding: 0 1; }
     """
 
+    # Not priority bindings: nothing here changes a job, and the filter box must get its
+    # letters ("e", "j") while it has the focus.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "back", id="history-back"),
-        Binding("slash", "start_filter", "filter", id="history-filter"),
+        Binding(
+            "escape",
+            "back",
+            "back",
+            tooltip="clear the filter; without one: back to the job list",
+            id="history-back",
+        ),
+        Binding(
+            "slash",
+            "start_filter",
+            "filter",
+            tooltip="filter: words match id, object, operation, state, user",
+            key_display="/",
+            id="history-filter",
+        ),
         Binding(
             "e",
             "toggle_every",
             "purged / every past job",
-            id="history-every",
             tooltip="every past job the journal holds, or only the ones Salesforce purged",
+            id="history-every",
         ),
-        Binding("up,k", "move('up')", "up", show=False, id="history-up"),
-        Binding("down,j", "move('down')", "down", show=False, id="history-down"),
-        Binding("pageup", "move('page_up')", "page up", show=False, id="history-page-up"),
-        Binding("pagedown", "move('page_down')", "page down", show=False, id="history-page-down"),
-        Binding("home", "move('first')", "first", show=False, id="history-first"),
-        Binding("end", "move('last')", "last", show=False, id="history-last"),
-        Binding("enter", "move('choose')", "detail", id="history-detail"),
+        Binding(
+            "enter",
+            "move('choose')",
+            "detail",
+            tooltip="the job as the journal kept it (nothing is asked of Salesforce)",
+            id="history-detail",
+        ),
+        Binding("up,k", "move('up')", "up", show=False, tooltip="move up", id="history-up"),
+        Binding(
+            "down,j", "move('down')", "down", show=False, tooltip="move down", id="history-down"
+        ),
+        Binding(
+            "pageup",
+            "move('page_up')",
+            "page up",
+            show=False,
+            tooltip="a page up",
+            id="history-page-up",
+        ),
+        Binding(
+            "pagedown",
+            "move('page_down')",
+            "page down",
+            show=False,
+            tooltip="a page down",
+            id="history-page-down",
+        ),
+        Binding(
+            "home", "move('first')", "first", show=False, tooltip="the newest", id="history-first"
+        ),
+        Binding("end", "move('last')", "last", show=False, tooltip="the oldest", id="history-last"),
     ]
 
     class Loaded(Message):

@@ -107,7 +107,25 @@ class JournalJobScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "back", id="journal-detail-back"),
+        Binding("escape", "back", "back", tooltip="back to the history", id="journal-detail-back"),
+        Binding(
+            "tab",
+            "app.focus_next",
+            "next part",
+            show=False,
+            tooltip="move between the fields, the batches and the error groups",
+            id="journal-detail-next",
+        ),
+        # The tables and the field list answer enter themselves; this binding is its entry in
+        # the help (and answers when none of them has the focus).
+        Binding(
+            "enter",
+            "show_whole",
+            "in full",
+            show=False,
+            tooltip="the field, stateMessage or first message under the cursor, in full",
+            id="journal-detail-whole",
+        ),
     ]
 
     def __init__(
@@ -295,6 +313,13 @@ class JournalJobScreen(Screen[None]):
         note = f" ({chosen.note})" if chosen.note else ""
         title = f"Job {self.job_id}: {chosen.label}{note} (from the journal)"
         self.app.push_screen(TextViewScreen(title, value))
+
+    def action_show_whole(self) -> None:
+        focused = self.focused
+        if isinstance(focused, FieldList):
+            focused.action_choose()
+        elif isinstance(focused, DataTable):
+            focused.action_select_cursor()
 
     def action_back(self) -> None:
         self.dismiss(None)
