@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
+from textual.widgets import Input
+
 from bulktui.core.journal import Journal, NullJournal
 from bulktui.core.journal_open import WITHOUT
 from bulktui.ui.screens.history import HistoryScreen
@@ -116,6 +119,25 @@ async def test_keys_move_and_filter(tmp_path: Path) -> None:
         assert table.order == [V1_ID, EVIL_ID, V2_ID]
         await pilot.press("escape")  # no filter: back
         assert app.screen is not screen
+    journal.close()
+
+
+async def test_keys_pasted_with_the_slash_are_filter_text(tmp_path: Path) -> None:
+    """A paste or a slow link delivers "/upsert" at once: every key is queued before the box
+    has the focus, and still all of it is filter text (its "e" does not toggle the view)."""
+    journal = filled_journal(tmp_path / "j.sqlite3")
+    app = HostApp()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = HistoryScreen(journal, now=lambda: T0)
+        await _open(app, pilot, screen)
+        for key, character in [("slash", "/"), *((c, c) for c in "upsert")]:
+            app.post_message(events.Key(key, character))
+        await wait_until(pilot, lambda: screen.table.order == [V2_ID])
+        assert screen.query_one("#history-filter", Input).value == "upsert"
+        assert not screen.every
+        await pilot.press("q")  # typed into the box, never the app's quit
+        assert screen.query_one("#history-filter", Input).value == "upsertq"
+        assert app.is_running
     journal.close()
 
 

@@ -33,6 +33,7 @@ from bulktui.ui.screens.journal_detail import JournalJobScreen
 from bulktui.ui.widgets.job_table import JobTable
 from bulktui.ui.widgets.quiet import QuietStatic
 
+_MOVES_WHILE_TYPING = (("up",), ("down",), ("page_up",), ("page_down",))
 HISTORY_CAP = 5_000  # rows loaded at most: the newest; a line says when there were more
 
 
@@ -94,13 +95,15 @@ class HistoryScreen(Screen[None]):
     HistoryScreen #history-filter { height: 1; border: none; padding: 0 1; }
     """
 
-    # Not priority bindings: nothing here changes a job, and the filter box must get its
-    # letters ("e", "j") while it has the focus.
+    # Priority bindings, as on the job list: a key acts in the order it was typed even when
+    # several arrive at once (a paste, a slow link), so "/upsert" filters and never toggles
+    # with its "e". ``check_action`` lets the filter box have its letters.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape",
             "back",
             "back",
+            priority=True,
             tooltip="clear the filter; without one: back to the job list",
             id="history-back",
         ),
@@ -108,6 +111,7 @@ class HistoryScreen(Screen[None]):
             "slash",
             "start_filter",
             "filter",
+            priority=True,
             tooltip="filter: words match id, object, operation, state, user",
             key_display="/",
             id="history-filter",
@@ -116,6 +120,7 @@ class HistoryScreen(Screen[None]):
             "e",
             "toggle_every",
             "purged / every past job",
+            priority=True,
             tooltip="every past job the journal holds, or only the ones Salesforce purged",
             id="history-every",
         ),
@@ -123,17 +128,33 @@ class HistoryScreen(Screen[None]):
             "enter",
             "move('choose')",
             "detail",
+            priority=True,
             tooltip="the job as the journal kept it (nothing is asked of Salesforce)",
             id="history-detail",
         ),
-        Binding("up,k", "move('up')", "up", show=False, tooltip="move up", id="history-up"),
         Binding(
-            "down,j", "move('down')", "down", show=False, tooltip="move down", id="history-down"
+            "up,k",
+            "move('up')",
+            "up",
+            priority=True,
+            show=False,
+            tooltip="move up",
+            id="history-up",
+        ),
+        Binding(
+            "down,j",
+            "move('down')",
+            "down",
+            priority=True,
+            show=False,
+            tooltip="move down",
+            id="history-down",
         ),
         Binding(
             "pageup",
             "move('page_up')",
             "page up",
+            priority=True,
             show=False,
             tooltip="a page up",
             id="history-page-up",
@@ -142,14 +163,29 @@ class HistoryScreen(Screen[None]):
             "pagedown",
             "move('page_down')",
             "page down",
+            priority=True,
             show=False,
             tooltip="a page down",
             id="history-page-down",
         ),
         Binding(
-            "home", "move('first')", "first", show=False, tooltip="the newest", id="history-first"
+            "home",
+            "move('first')",
+            "first",
+            priority=True,
+            show=False,
+            tooltip="the newest",
+            id="history-first",
         ),
-        Binding("end", "move('last')", "last", show=False, tooltip="the oldest", id="history-last"),
+        Binding(
+            "end",
+            "move('last')",
+            "last",
+            priority=True,
+            show=False,
+            tooltip="the oldest",
+            id="history-last",
+        ),
     ]
 
     class Loaded(Message):
@@ -195,7 +231,9 @@ class HistoryScreen(Screen[None]):
         yield QuietStatic(id="history-note")
         yield JobTable(id="history-jobs", now=self.now, threshold=self.threshold)
         yield Input(
-            placeholder="filter: type words; enter keeps, escape clears", id="history-filter"
+            placeholder="filter: type words; enter keeps, escape clears",
+            id="history-filter",
+            select_on_focus=False,  # keys typed before it had the focus stay, not replaced
         )
         yield Footer()
 
@@ -287,11 +325,18 @@ class HistoryScreen(Screen[None]):
     # ------------------------------------------------------------------ keys
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Enter, Home, End belong to the filter box while it has the focus.
-        if action == "move" and self.focused is self.query_one("#history-filter"):
-            return parameters in (("up",), ("down",), ("page_up",), ("page_down",))
+        if not self.is_mounted:
+            return True
+        box_focused = self.focused is self.query_one("#history-filter")
+        if self._filter_opening and not box_focused:
+            # The filter box is opening: every key that arrives meanwhile reaches the table,
+            # which hands it to the box (escape and enter included).
+            return False
+        if box_focused:
+            # The box types letters and answers enter, home and end itself.
+            return action == "back" or (action == "move" and parameters in _MOVES_WHILE_TYPING)
         # Without a journal there is no table: only escape means anything.
-        return action not in ("move", "toggle_every", "start_filter") or self.table.display
+        return action == "back" or self.table.display
 
     def action_move(self, where: str) -> None:
         table = self.table
