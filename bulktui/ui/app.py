@@ -28,6 +28,7 @@ from bulktui.api.errors import BulkError
 from bulktui.core.guard_rules import GuardAction
 from bulktui.core.guard_session import GuardSession
 from bulktui.core.guards import EventKind, GuardEvent, Outcome
+from bulktui.core.journal_null import NullJournal
 from bulktui.core.snapshot import Snapshot
 from bulktui.core.text import one_line
 from bulktui.ui import format as fmt
@@ -44,6 +45,7 @@ from bulktui.ui.messages import (
 )
 from bulktui.ui.screens.failed_records import FailedRecordsScreen
 from bulktui.ui.screens.help import HelpScreen
+from bulktui.ui.screens.history import HistoryScreen, HistorySource
 from bulktui.ui.screens.job_detail import JobDetailScreen
 from bulktui.ui.screens.main import MainScreen
 from bulktui.ui.screens.message_log import MessageLogScreen
@@ -82,10 +84,12 @@ class ConsoleApp(LiveControlsApp):
         threshold: float = 0.10,
         theme_dirs: list[Path] | None = None,
         guards: GuardSession | None = None,
+        journal: HistorySource | None = None,
     ) -> None:
         super().__init__(backend, now=now, read_only=read_only)
         self.threshold = threshold
         self.guards = guards
+        self.journal: HistorySource = journal if journal is not None else NullJournal()
         # What the header says about guard rules, in words ("guards armed"); None: no rules.
         self.guards_words = guards.arming.words() if guards is not None else None
         self._visible: frozenset[str] = frozenset()  # rows on the main screen
@@ -394,6 +398,11 @@ class ConsoleApp(LiveControlsApp):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.binding_allowed))
+
+    def action_history(self) -> None:
+        """Jobs Salesforce purged, from the journal; nothing there asks the server."""
+        if not isinstance(self.screen, HistoryScreen):
+            self.push_screen(HistoryScreen(self.journal, now=self.now, threshold=self.threshold))
 
     def action_message_log(self) -> None:
         if not isinstance(self.screen, MessageLogScreen):

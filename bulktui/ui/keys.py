@@ -59,7 +59,8 @@ COMMAND_BINDINGS: tuple[Binding, ...] = (
         "slash",
         "start_filter",
         "filter",
-        "filter the jobs: words match id, object, operation, state, user",
+        "filter the jobs: words match id, object, operation, state, user, and live, running, "
+        "loading, failed, flagged, purged, invalid, v1, v2, v2 query",
         "filter",
         key_display="/",
     ),
@@ -102,6 +103,14 @@ COMMAND_BINDINGS: tuple[Binding, ...] = (
         show=False,
     ),
     _key("l", "app.message_log", "log", "show the last 100 messages, with their time", "log"),
+    _key(
+        "h",
+        "app.history",
+        "history",
+        "history: jobs Salesforce purged, from the journal",
+        "history",
+        show=False,
+    ),
 )
 
 # Moving around the job list: in the help only.

@@ -17,7 +17,9 @@ from textual.widgets import Static
 from bulktui.ui import keys
 from bulktui.ui.screens.confirm import ConfirmJobModal
 from bulktui.ui.screens.failed_records import FailedRecordsScreen
+from bulktui.ui.screens.history import HistoryScreen
 from bulktui.ui.screens.job_detail import JobDetailScreen
+from bulktui.ui.screens.journal_detail import JournalJobScreen
 
 Allowed = Callable[[Binding], bool]
 KEY_WIDTH = 18
@@ -39,7 +41,28 @@ def sections(palette_key: str) -> list[tuple[str, list[Binding]]]:
         ("Job detail", list(Binding.make_bindings(JobDetailScreen.BINDINGS))),
         ("Failed records", list(Binding.make_bindings(FailedRecordsScreen.BINDINGS))),
         ("Close / abort dialogs", list(Binding.make_bindings(ConfirmJobModal.BINDINGS))),
+        ("History (h)", list(Binding.make_bindings(HistoryScreen.BINDINGS))),
+        ("Past job (journal)", list(Binding.make_bindings(JournalJobScreen.BINDINGS))),
     ]
+
+
+# How to read the job table: its glyphs and the batches cell (never colour alone).
+LEGEND: tuple[tuple[str, str], ...] = (
+    ("○", "Open: taking data (1.0 batches, or a 2.0 upload)"),
+    ("↑", "UploadComplete: a 2.0 job uploaded, waiting to run"),
+    ("►", "running: batches queued or in progress, or a 2.0 job InProgress"),
+    ("√", "done: Closed with every batch finished, or JobComplete"),
+    ("▲ state", "done, but a batch failed as a whole: part of the data never loaded"),
+    ("!", "Failed (a 2.0 job's errorMessage is in its detail)"),
+    ("×", "Aborted"),
+    ("…", "loading: only the list row so far; its detail is on its way"),
+    ("?", "a row that could not be read in full (the detail says why)"),
+    ("·", "purged: Salesforce no longer has it (history: h)"),
+    ("12+1/40", "batches: 12 completed and 1 failed as a whole, of 40; the failed count and "
+     "rate do not include a whole-batch failure's records"),
+    ("▲ 11%", "failed records over the threshold (BULKTUI_FAILURE_THRESHOLD, default 10%), "
+     "or a guard rule flagged the job"),
+)
 
 
 def help_text(allowed: Allowed, palette_key: str = "ctrl+p") -> Text:
@@ -53,6 +76,10 @@ def help_text(allowed: Allowed, palette_key: str = "ctrl+p") -> Text:
             text.append("\n")
             text.append(f"{key:>{KEY_WIDTH}}", style="bold")
             text.append(f"  {what}")
+    text.append("\n\n")
+    text.append("Reading the job table", style="bold underline")
+    for mark, what in LEGEND:
+        text.append(f"\n{mark:>{KEY_WIDTH}}  {what}")
     return text
 
 
@@ -67,6 +94,10 @@ def help_table(allowed: Allowed, palette_key: str = "ctrl+p") -> Table:
         table.add_row("", Text(title, style="bold underline"))
         for key, what in rows(bindings, allowed):
             table.add_row(key, what)
+    table.add_row("", "")
+    table.add_row("", Text("Reading the job table", style="bold underline"))
+    for mark, what in LEGEND:
+        table.add_row(mark, what)
     return table
 
 
