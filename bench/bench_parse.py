@@ -3,7 +3,8 @@
     python bench/bench_parse.py [--rows 1000] [--runs 50]
 
 Rows are realistic and distinct: 18-character ids with checksums, different dates, every
-job state and type, Classic rows without counts, as ``/jobs/ingest`` sends them (reference §5).
+job state and type, Classic rows without counts, as ``/jobs/ingest`` sends them
+(docs/wire-facts.md §5).
 Prints the median and best of ``--runs`` parses, json.loads included.
 """
 

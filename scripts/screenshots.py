@@ -199,7 +199,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent.parent / "screenshots")
     parser.add_argument("--only", help="one scene by name")
     args = parser.parse_args()
-    # Colours must not depend on the caller's terminal (textual-notes §3.2).
+    # Colours must not depend on the caller's terminal (docs/textual-notes.md §3.2).
     for var in ("NO_COLOR", "TEXTUAL_THEME"):
         os.environ.pop(var, None)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 from bulktui.api import wire
 from bulktui.api.enums import BatchState, ContentType, JobState, JobType, Operation
 from bulktui.api.errors import InvalidSessionError
+from bulktui.api.lifecycle import is_live
 
 
 def _read(captured: Path, fragment: str) -> bytes:
@@ -36,7 +37,7 @@ def test_scrubbed_api_version_is_kept_as_text(captured: Path) -> None:
     job = wire.parse_job_info(_read(captured, "i3_jobInfo_closed_batchQueued"), "xml")
     assert job.api_version == "vxx.0" and job.api_version_number is None
     assert job.state is JobState.CLOSED
-    assert job.number_batches_queued == 1 and job.batches_pending == 1 and job.can_change
+    assert job.number_batches_queued == 1 and job.batches_pending == 1 and is_live(job)
 
 
 def test_json_batch_info_with_null_state_message_and_plus0000_dates(captured: Path) -> None:
@@ -82,7 +83,7 @@ def test_queued_batch_with_failed_records(captured: Path) -> None:
 
 def test_bulk2_job_info_with_v2_fields(captured: Path) -> None:
     job = wire.parse_job_info(_read(captured, "v2_jobInfo_JobComplete"), "json")
-    assert job.state is JobState.JOB_COMPLETE and job.state.is_terminal and not job.can_change
+    assert job.state is JobState.JOB_COMPLETE and job.state.is_terminal and not is_live(job)
     assert job.job_type is JobType.V2_INGEST and job.api_version == "44.0"
     assert job.line_ending == "LF" and job.column_delimiter == "COMMA" and job.retries == 0
 

@@ -1,8 +1,8 @@
 """BulkClient: the async Bulk API client (1.0 and 2.0), plus the REST calls a job console needs.
 
-Every 1.0 resource (reference §0), the 2.0 job listings (§5), the 2.0 jobs themselves (through
-``v2.V2Jobs``), who-am-I and user names. The rules for resending requests (session renewal,
-transient failures, ambiguity) live in ``exchange.Exchanger``; this module maps resources to
+Every 1.0 resource (docs/wire-facts.md §0), the 2.0 job listings (§5), the 2.0 jobs
+themselves (through ``v2.V2Jobs``), who-am-I and user names. The rules for resending
+requests (session renewal, transient failures, ambiguity) live in ``exchange.Exchanger``; this module maps resources to
 requests and bodies to models, and turns any body that is not what the request expects into
 ``ResponseFormatError``. Which endpoint a job id belongs to is told by ``find_job``
 (docs/wire-facts.md §6.2).
@@ -68,7 +68,7 @@ BATCH_CONTENT_TYPES: dict[ContentType, str] = {
 }
 _JSON_JOBS = (ContentType.JSON, ContentType.ZIP_JSON)
 
-# Which job types each listing accepts as a jobType filter (reference §5).
+# Which job types each listing accepts as a jobType filter (docs/wire-facts.md §5).
 _LIST_ENDPOINTS: dict[str, frozenset[str]] = {
     "ingest": frozenset({"BigObjectIngest", "Classic", "V2Ingest"}),
     "query": frozenset({"Classic", "V2Query", "V2Ingest"}),

@@ -1,8 +1,9 @@
 """Immutable JobInfo / BatchInfo models with the wire field tables that drive (de)serialisation.
 
 Attribute names are snake_case; ``JOB_FIELDS`` / ``BATCH_FIELDS`` map them to wire names in the
-XSD order of reference §1.2 / §2.1. Counters are ``None`` where the server did not send them
-(job-list rows carry no counts). Unknown elements are kept in ``extra`` so nothing is dropped.
+XSD order of docs/wire-facts.md §1.2 / §2.1. Counters are ``None`` where the server did not
+send them (job-list rows carry no counts). Unknown elements are kept in ``extra`` so nothing is
+dropped.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ JOB_FIELDS: tuple[WireField, ...] = (
     _f("apiActiveProcessingTime", "int"),
     _f("apexProcessingTime", "int"),
     _f("fastPathEnabled", "bool"),
-    # Bulk 2.0 / job-list fields (reference §5, §6).
+    # Bulk 2.0 / job-list fields (docs/wire-facts.md §5, §6).
     _f("jobType", JobType),
     _f("contentUrl", "str"),
     _f("lineEnding", "str"),
@@ -135,19 +136,6 @@ class JobInfo:
     @property
     def batches_pending(self) -> int:
         return (self.number_batches_queued or 0) + (self.number_batches_in_progress or 0)
-
-    @property
-    def can_change(self) -> bool:
-        """Whether polling this job again can show anything new (reference §1.5)."""
-        if self.state is None or not self.state.known:
-            return True
-        if self.state is JobState.OPEN:
-            return True
-        if self.state in (JobState.CLOSED, JobState.ABORTED):
-            # Unknown counts: we must look once. A Closed/Aborted job with InProgress batches
-            # still moves (abort lets InProgress batches finish).
-            return not self.has_counts or self.batches_pending > 0
-        return self.state in (JobState.UPLOAD_COMPLETE, JobState.IN_PROGRESS)
 
     def to_wire(self) -> dict[str, Any]:
         """Wire-named values that are set, in field order, for JSON output (enums as strings)."""

@@ -1,7 +1,7 @@
 """The login endpoints on the wire: SOAP ``login()``, the OAuth token endpoint (password,
 refresh token, JWT bearer, device flow) and ``/services/oauth2/userinfo``.
 
-Reference: ../shared/reference/bulk-api.md §7. Nothing here logs or raises a secret: errors
+Wire facts: docs/wire-facts.md §7. Nothing here logs or raises a secret: errors
 carry the server's error code and description, never the form that was sent.
 """
 
@@ -27,7 +27,7 @@ from bulktui.auth.errors import LoginRejectedError, LoginTransportError
 from bulktui.core.text import one_line
 
 TOKEN_PATH = "/services/oauth2/token"
-SOAP_LOGIN_MAX_VERSION = 64.0  # login() is not available from API 65.0 (reference §7.1)
+SOAP_LOGIN_MAX_VERSION = 64.0  # login() is not available from API 65.0 (docs/wire-facts.md §7.1)
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 _TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 _MAX_TEXT = 300

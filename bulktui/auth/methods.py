@@ -95,8 +95,8 @@ def fix_command(profile: Profile) -> str:
 
 
 def jwt_audience(login_url: str) -> str:
-    """``aud`` for the JWT-bearer grant (reference §7.2): test.salesforce.com for sandboxes,
-    login.salesforce.com for production and My Domain hosts, else the (community) URL."""
+    """``aud`` for the JWT-bearer grant (docs/wire-facts.md §7.2): test.salesforce.com for
+    sandboxes, login.salesforce.com for production and My Domain hosts, else the (community) URL."""
     host = (urlsplit(login_url).hostname or "").lower()
     if host == "test.salesforce.com" or host.endswith(".sandbox.my.salesforce.com"):
         return SANDBOX_LOGIN_URL

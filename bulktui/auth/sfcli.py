@@ -1,4 +1,5 @@
-"""Reusing a Salesforce CLI login (reference §7.3): shell out to ``sf``, never read its files.
+"""Reusing a Salesforce CLI login (docs/wire-facts.md §7.3): shell out to ``sf``, never read
+its files.
 
 - ``sf org display --target-org ALIAS --json`` gives ``instanceUrl``, ``username``,
   ``apiVersion`` (and, on CLIs before plugin-org 5.11.1, ``accessToken``).

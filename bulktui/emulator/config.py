@@ -31,7 +31,8 @@ class EngineConfig:
     api_version: str = "64.0"  # what the ready line and the login responses advertise
     min_api_version: float = 31.0  # 21.0-30.0 are retired: InvalidVersion
     max_api_version: float = 66.0
-    soap_login_max_version: float = 64.0  # login() is gone from API 65.0 on (reference §7.1)
+    # login() is gone from API 65.0 on (docs/wire-facts.md §7.1)
+    soap_login_max_version: float = 64.0
     # Processing: records per second per batch, the wait before a batch starts, and a floor
     # on how long a batch runs, so a poller sees Queued and InProgress at all.
     records_per_second: float = 2000.0

@@ -40,7 +40,7 @@ POD = "5g"
 DAY = timedelta(days=1)
 MAX_BATCH_BYTES = 10_000_000
 UNKNOWN_ROUTE_CAP = 500  # distinct unknown routes counted one by one in the stats
-# Wire names a client may never send (reference §1.1); the message capitalises them.
+# Wire names a client may never send (docs/wire-facts.md §1.1); the message capitalises them.
 READ_ONLY_JOB_FIELDS = frozenset(
     {
         "id",
@@ -76,7 +76,7 @@ CREATE_FIELDS = frozenset(
         "assignmentRuleId",
     }
 )
-# What the batch's Content-Type must be for each job contentType (reference §2.3).
+# What the batch's Content-Type must be for each job contentType (docs/wire-facts.md §2.3).
 MEDIA_TYPES: dict[ContentType, frozenset[str]] = {
     ContentType.CSV: frozenset({"text/csv"}),
     ContentType.XML: frozenset({"application/xml", "text/xml"}),
@@ -290,7 +290,7 @@ class Engine:
         api_version: str,
         at: datetime | None = None,
     ) -> Job:
-        """J1, with the validation of reference §1.4. ``fields`` are wire names."""
+        """J1, with the validation of docs/wire-facts.md §1.4. ``fields`` are wire names."""
         for name in fields:
             if name in READ_ONLY_JOB_FIELDS:
                 raise EmulatorError("InvalidJob", f"{capitalised(name)} cannot be specified")
@@ -354,7 +354,7 @@ class Engine:
     def update_job(
         self, job: Job, user: UserInfo, fields: Mapping[str, Any], at: datetime | None = None
     ) -> Job:
-        """J3: only ``state`` may be sent, and only Closed or Aborted (reference §1.5)."""
+        """J3: only ``state`` may be sent, and only Closed or Aborted (docs/wire-facts.md §1.5)."""
         for name in fields:
             if name != "state":
                 if name in READ_ONLY_JOB_FIELDS or name in CREATE_FIELDS:
@@ -412,7 +412,7 @@ class Engine:
         media_type: str | None,
         at: datetime | None = None,
     ) -> Batch:
-        """B1, with the limits of reference §2.3 and the rolling 24-hour allocation."""
+        """B1, with the limits of docs/wire-facts.md §2.3 and the rolling 24-hour allocation."""
         at = at or self._now
         if job.created_by != user.id:
             raise EmulatorError("InvalidUser", "A batch can only be added by the job's creator")
@@ -422,7 +422,7 @@ class Engine:
                 f"Exceeded the limit of {self.config.daily_batch_limit} batches "
                 "in the last 24 hours",
             )
-        self._count_batch(at)  # counts even when the job refuses it (reference §1.5)
+        self._count_batch(at)  # counts even when the job refuses it (docs/wire-facts.md §1.5)
         if job.state is not JobState.OPEN:
             raise EmulatorError(
                 "InvalidJobState", f"Unable to add a batch: the job is {job.state.value}"
@@ -671,7 +671,7 @@ class Engine:
         )
 
     def list_row(self, job: Job) -> JobInfo:
-        """A 2.0 list row: no counters (reference §5)."""
+        """A 2.0 list row: no counters (docs/wire-facts.md §5)."""
         modstamp = job.modstamp
         if job.batches:
             last = max((b.modstamp or b.created) for b in job.batches)

@@ -1,7 +1,7 @@
 """Batch payloads (CSV, XML, JSON) parsed into rows, or a batch-level failure.
 
 Salesforce parses a batch when it starts processing, so a malformed payload does not fail the
-POST: the batch turns Failed with an ``InvalidBatch : …`` stateMessage (reference §2.1).
+POST: the batch turns Failed with an ``InvalidBatch : …`` stateMessage (docs/wire-facts.md §2.1).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ def json_value(value: Any, status: int = 200) -> Response:
 
 
 def job_format(content_type: ContentType) -> Fmt:
-    """JSON jobs answer in JSON; CSV and XML jobs in XML (reference §3.1)."""
+    """JSON jobs answer in JSON; CSV and XML jobs in XML (docs/wire-facts.md §3.1)."""
     return "json" if content_type in JSON_TYPES else "xml"
 
 
@@ -51,7 +51,7 @@ def bulk_error(code: str, message: str, fmt: Fmt, status: int = 400) -> Response
 
 
 def rest_error(code: str, message: str, status: int) -> Response:
-    """REST / Bulk 2.0 errors: a JSON array (reference §6)."""
+    """REST / Bulk 2.0 errors: a JSON array (docs/wire-facts.md §6)."""
     return json_value([{"message": message, "errorCode": code}], status)
 
 

@@ -1,5 +1,5 @@
 """Query result sets (B6) in the job's format. CSV jobs get CSV here, the one place a CSV job
-does not answer in XML (reference §2.4)."""
+does not answer in XML (docs/wire-facts.md §2.4)."""
 
 from __future__ import annotations
 

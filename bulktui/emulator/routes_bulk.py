@@ -1,4 +1,5 @@
-"""Bulk API 1.0 endpoints J1-J3 and B1-B6 under ``/services/async/{version}`` (reference §0)."""
+"""Bulk API 1.0 endpoints J1-J3 and B1-B6 under ``/services/async/{version}``
+(docs/wire-facts.md §0)."""
 
 from __future__ import annotations
 
@@ -162,7 +163,7 @@ class BulkRoutes:
     async def create_job(self, request: Request, user: UserInfo, version: str) -> Response:
         fields = await self._job_fields(request)
         job = self.engine.create_job(user, fields, version)
-        # The new job answers in the format the request used (reference §10.3).
+        # The new job answers in the format the request used (docs/wire-facts.md §3.1).
         return self._job_response(job, request_format(request), 201)
 
     async def get_job(self, request: Request, user: UserInfo, version: str) -> Response:

@@ -1,4 +1,4 @@
-"""Create-job validation (§1.4), the state machine (§1.5) and the wire layout."""
+"""Create-job validation (docs/wire-facts.md §1.4), the state machine (§1.5) and the wire layout."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Batch limits (§2.3), the rolling 24-hour batch allocation and the 7-day purge."""
+"""Batch limits (docs/wire-facts.md §2.3), the rolling 24-hour batch allocation and the
+7-day purge."""
 
 from __future__ import annotations
 

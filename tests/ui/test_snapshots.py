@@ -1,7 +1,8 @@
 """Snapshot tests of the main screens at 80x24 and 120x35: frozen clock, fixed seed, no blink.
 
-``snap_compare`` runs the app itself, so these tests are sync (textual-notes §3.2). Update the
-SVGs with ``pytest tests/ui/test_snapshots.py --snapshot-update`` after a deliberate change.
+``snap_compare`` runs the app itself, so these tests are sync (docs/textual-notes.md §3.2).
+Update the SVGs with ``pytest tests/ui/test_snapshots.py --snapshot-update`` after a deliberate
+change.
 """
 
 from __future__ import annotations
