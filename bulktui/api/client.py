@@ -4,8 +4,8 @@ Every 1.0 resource (docs/wire-facts.md §0), the 2.0 job listings (§5), the 2.0
 themselves (through ``v2.V2Jobs``), who-am-I and user names. The rules for resending
 requests (session renewal, transient failures, ambiguity) live in ``exchange.Exchanger``;
 this module maps resources to requests and bodies to models, and turns any body that is not
-what the request expects into ``ResponseFormatError``. Which endpoint a job id belongs to is told by ``find_job``
-(docs/wire-facts.md §6.2).
+what the request expects into ``ResponseFormatError``. Which endpoint a job id belongs to is
+told by ``find_job`` (docs/wire-facts.md §6.2).
 """
 
 from __future__ import annotations
