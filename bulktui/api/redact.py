@@ -15,7 +15,7 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 
-from bulktui.core.text import one_line
+from bulktui.text import one_line
 
 MASK = "***"
 SENSITIVE_HEADERS = frozenset({"authorization", "x-sfdc-session", "cookie", "set-cookie"})

@@ -8,7 +8,7 @@ count even), holds at most ``max_record_bytes`` of any one record (the rest of a
 is skipped and the row marked cut) and parses the records with the ``csv`` module. Grouping
 keeps at most ``max_groups`` groups of at most ``max_samples`` rows of cells cut to
 ``MAX_CELL_CHARS``: what it holds does not grow with the input. Cell text is kept as sent;
-whoever shows it makes it safe (``bulktui.core.text``).
+whoever shows it makes it safe (``bulktui.text``).
 
 Error texts look like ``CODE:message:fields --`` (2.0 ``sf__Error``, 1.0 CSV ``Error``), see
 docs/wire-facts.md §6.1.

@@ -24,7 +24,7 @@ from bulktui.api.errors import ResponseFormatError, TransportError
 from bulktui.api.exchange import ssl_context as api_ssl_context
 from bulktui.api.wire import parse_xml_element
 from bulktui.auth.errors import LoginRejectedError, LoginTransportError
-from bulktui.core.text import one_line
+from bulktui.text import one_line
 
 TOKEN_PATH = "/services/oauth2/token"
 SOAP_LOGIN_MAX_VERSION = 64.0  # login() is not available from API 65.0 (docs/wire-facts.md §7.1)

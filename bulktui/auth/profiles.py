@@ -34,7 +34,7 @@ import platformdirs
 from bulktui.api.connection import DEFAULT_API_VERSION, InsecureUrlError, check_url
 from bulktui.auth.errors import AuthInputError, ConfigFileError, ProfileNotFoundError
 from bulktui.core import files
-from bulktui.core.text import is_safe
+from bulktui.text import is_safe
 
 APP_NAME = "bulktui"
 CONFIG_FILE_NAME = "profiles.toml"
@@ -294,7 +294,7 @@ def _describe_toml_error(path: Path, message: str) -> str:
 
 
 def _toml_string(value: str) -> str:
-    # The same rule as every screen's (bulktui/core/text.py): no control, C1 or format
+    # The same rule as every screen's (bulktui/text.py): no control, C1 or format
     # character is ever written, so no later `bulktui profiles` can print one.
     if not is_safe(value):
         raise AuthInputError(

@@ -32,7 +32,7 @@ import platformdirs
 
 from bulktui.auth.errors import KeyringAccessError, KeyringUnavailableError
 from bulktui.auth.profiles import APP_NAME, KeyringChoice
-from bulktui.core.text import one_line
+from bulktui.text import one_line
 
 SERVICE = "bulktui"
 ENCRYPTED_FILE_NAME = "secrets.cfg"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bulktui.auth.errors import SfCliError
-from bulktui.core.text import one_line
+from bulktui.text import one_line
 
 REDACTED_PREFIX = "[REDACTED]"
 SF_TIMEOUT = 120.0

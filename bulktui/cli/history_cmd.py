@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bulktui.cli.common import UsageError, fail
 from bulktui.cli.output import cell, emit, emit_json, format_when, table
-from bulktui.core.text import one_line
+from bulktui.text import one_line
 
 if TYPE_CHECKING:  # imported when a command runs: every other command's start stays quick
     from bulktui.core.journal import Journal, NullJournal

@@ -49,7 +49,7 @@ from bulktui.core.actions import (
     ActionUncertain,
 )
 from bulktui.core.jobspec import validate_new_job
-from bulktui.core.text import one_line
+from bulktui.text import one_line
 
 if TYPE_CHECKING:  # the journal module (and sqlite3) load only when a command runs
     from bulktui.core.journal import Journal, NullJournal

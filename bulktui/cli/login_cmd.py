@@ -48,7 +48,7 @@ from bulktui.auth.runtime import ask_secrets, store_for
 from bulktui.auth.secrets import SecretKind, SecretStore, backend_name, open_store
 from bulktui.cli.common import UsageError, fail
 from bulktui.cli.output import cell, emit, table
-from bulktui.core.text import printable
+from bulktui.text import printable
 
 SOAP_WARNING = (
     "warning: SOAP login() is legacy: Salesforce removed it from API 65.0 and retires it in "

@@ -1,6 +1,6 @@
 """Writing command output: aligned tables, label/value listings and JSON.
 
-Everything the server sent passes through ``one_line`` (bulktui/core/text.py) before it reaches
+Everything the server sent passes through ``one_line`` (bulktui/text.py) before it reaches
 the terminal, so a hostile ``stateMessage`` or object name cannot move the cursor, retitle the
 window or reverse a column. JSON is written with ``ensure_ascii``, which escapes control
 characters as ``\\u001b`` on its own. ``emit`` writes whatever the terminal's encoding cannot
@@ -20,7 +20,7 @@ from typing import Any
 
 from bulktui.api.models import BATCH_FIELDS, JOB_FIELDS, BatchInfo, JobInfo
 from bulktui.core.labels import JOB_LABELS, MILLISECOND_FIELDS
-from bulktui.core.text import one_line
+from bulktui.text import one_line
 
 MAX_CELL = 120  # characters of one table cell; the rest is cut with CUT_MARK
 CUT_MARK = "…"

@@ -36,7 +36,7 @@ from bulktui.cli.common import UsageError
 from bulktui.cli.connection import add_subcommand_connection_options
 from bulktui.cli.history_cmd import add_journal_options, recording
 from bulktui.cli.jobs_cmd import _job_id, _run_journaled
-from bulktui.core.text import printable
+from bulktui.text import printable
 
 if TYPE_CHECKING:
     from bulktui.cli.jobs_cmd import JournalT

@@ -27,7 +27,7 @@ from bulktui.core.guard_rules import (
     load_rules_or_default,
 )
 from bulktui.core.guards import EventKind, GuardEvent, decide_arming
-from bulktui.core.text import one_line
+from bulktui.text import one_line
 
 
 def register(sub: Any) -> None:

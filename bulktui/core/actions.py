@@ -44,7 +44,7 @@ from bulktui.api.models import JobInfo
 from bulktui.core.faults import describe, is_missing_job
 from bulktui.core.jobspec import NewJobSpec, validate_new_job
 from bulktui.core.ports import ActionClient
-from bulktui.core.text import one_line
+from bulktui.text import one_line
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import platformdirs
 
-from bulktui.core.text import one_line
+from bulktui.text import one_line
 
 __all__ = [
     "Comparison",

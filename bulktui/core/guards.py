@@ -34,7 +34,7 @@ from bulktui.core.actions import ActionOutcome, ActionRefused, ActionSucceeded, 
 from bulktui.core.clock import Clock, seconds_between
 from bulktui.core.guard_rules import GuardAction, Metric, Rule, RuleSet
 from bulktui.core.snapshot import JobView, LinkState, Snapshot
-from bulktui.core.text import one_line
+from bulktui.text import one_line
 
 __all__ = [
     "Arming",

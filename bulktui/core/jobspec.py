@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from bulktui.api.enums import ConcurrencyMode, ContentType, Operation
-from bulktui.core.text import one_line
+from bulktui.text import one_line
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 Nothing read back is trusted more than a server answer: a stored JobInfo goes through the same
 parser as a live one (``bulktui.api.wire``), a row that no longer parses is skipped with a log
 line, and every string is handed to the caller as data, to be shown through
-``bulktui.core.text`` like live server text.
+``bulktui.text`` like live server text.
 """
 
 from __future__ import annotations

@@ -206,7 +206,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def safe_text(value: Any, limit: int = MAX_TEXT) -> str | None:
     """Server words for a TEXT column: capped, lone surrogates (which SQLite cannot store as
-    UTF-8) replaced. Shown later only through bulktui.core.text."""
+    UTF-8) replaced. Shown later only through bulktui.text."""
     if value is None:
         return None
     return _SURROGATE.sub("\ufffd", str(value)[:limit])

@@ -21,7 +21,7 @@ from typing import Protocol
 from bulktui.core.guard_session import GuardSession
 from bulktui.core.guards import GuardEvent
 from bulktui.core.snapshot import Snapshot
-from bulktui.core.text import one_line
+from bulktui.text import one_line
 
 __all__ = ["EventCommand", "SnapshotSource", "Watcher"]
 

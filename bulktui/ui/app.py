@@ -30,7 +30,7 @@ from bulktui.core.guard_session import GuardSession
 from bulktui.core.guards import EventKind, GuardEvent, Outcome
 from bulktui.core.journal_null import NullJournal
 from bulktui.core.snapshot import Snapshot
-from bulktui.core.text import one_line
+from bulktui.text import one_line
 from bulktui.ui import format as fmt
 from bulktui.ui import keys
 from bulktui.ui.backend import Backend

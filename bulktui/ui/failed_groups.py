@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 
 from bulktui.api.errors import BulkError
 from bulktui.api.models import RecordResult
-from bulktui.core.text import one_line
+from bulktui.text import one_line
 
 NOT_AVAILABLE = (
     "failed records grouped by error: not available in this build "

@@ -19,7 +19,7 @@ from bulktui.api.enums import BatchState, JobState
 from bulktui.api.lifecycle import JobKind, Liveness
 from bulktui.api.models import BatchInfo, JobInfo
 from bulktui.core.snapshot import JobView, LinkState
-from bulktui.core.text import one_line
+from bulktui.text import one_line
 
 DASH = "–"
 ELLIPSIS = "…"

@@ -1,4 +1,4 @@
-"""The one safe-text path (bulktui/core/text.py), the CLI's output writer and its error
+"""The one safe-text path (bulktui/text.py), the CLI's output writer and its error
 printer: what a hostile server sends reaches the terminal only as visible escapes, whatever
 the terminal's encoding, and never pads a table to its size or shows a secret."""
 
@@ -13,7 +13,7 @@ import pytest
 from bulktui.api.redact import register_secret, safe_message
 from bulktui.cli import output
 from bulktui.cli.common import fail
-from bulktui.core.text import is_safe, one_line, printable
+from bulktui.text import is_safe, one_line, printable
 
 
 def test_every_control_format_character_and_surrogate_is_escaped() -> None:

@@ -31,9 +31,9 @@ from bulktui.api.connection import Connection
 from bulktui.api.errors import BulkError
 from bulktui.api.retry import RetryPolicy
 from bulktui.core.snapshot import LinkState
-from bulktui.core.text import one_line
 from bulktui.emulator import Engine, EngineConfig, FaultSpec, ManualClock, create_app
 from bulktui.emulator.seeding import seed_jobs
+from bulktui.text import one_line
 from bulktui.ui import format as fmt
 from bulktui.ui.app import ConsoleApp
 from bulktui.ui.backend import LiveBackend

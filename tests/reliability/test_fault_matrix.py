@@ -347,7 +347,7 @@ def _loopback_console(url: str, session_id: str) -> Console:
     shown = app.say
 
     def say(text: str, severity: Any = "information") -> None:
-        from bulktui.core.text import one_line
+        from bulktui.text import one_line
 
         console.said.append((one_line(text), severity))
         shown(text, severity)

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from bulktui.core.text import printable
+from bulktui.text import printable
 from bulktui.ui import format as fmt
 from bulktui.ui.widgets.lines_view import LinesView
 from bulktui.ui.widgets.quiet import QuietStatic
