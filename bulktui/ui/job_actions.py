@@ -66,6 +66,7 @@ class JobActionsApp(App[None]):
         self.now = now
         self.read_only = read_only
         self.messages = MessageLog()
+        self._last_spec: NewJobSpec | None = None  # the create under way, to re-offer if refused
 
     # ------------------------------------------------------------------ saying things
 
@@ -268,10 +269,20 @@ class JobActionsApp(App[None]):
             self.backend.invalidate(message.job_id)
         self.backend.refresh_now()
         self.say(message.reason, "warning" if message.uncertain else "error")
+        spec = self._last_spec
+        if message.action == "create" and not message.uncertain and spec is not None:
+            # Salesforce said no and nothing was created: let the user correct what they typed.
+            # (Never after an uncertain create: it may exist, and a second would load twice.)
+            self._last_spec = None
+            self.open_new_job(spec, message.reason)
 
     # ------------------------------------------------------------------ create
 
     def action_new_job(self) -> None:
+        self.open_new_job()
+
+    def open_new_job(self, initial: NewJobSpec | None = None, error: str | None = None) -> None:
+        """The new-job dialog; after a refusal, again with what was typed and why."""
         if self.read_only:
             self.say(READ_ONLY_REASON, "warning")
             return
@@ -281,9 +292,10 @@ class JobActionsApp(App[None]):
                 self.say("new job cancelled; nothing was sent")
                 return
             self.say(f"creating a {spec.operation.value} job on {spec.object}…")
+            self._last_spec = spec
             self._create(spec)
 
-        self.push_screen(NewJobModal(), chosen)
+        self.push_screen(NewJobModal(initial, error), chosen)
 
     @work(group="actions", exit_on_error=False)
     async def _create(self, spec: NewJobSpec) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,48 +13,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from bulktui.api.enums import ConcurrencyMode, ContentType, Operation
-from bulktui.ui.backend import NewJobSpec
+from bulktui.core.jobspec import NewJobSpec, validate_new_job
 from bulktui.ui.screens.early_keys import type_into_first_field
-
-# sObject and field API names: a letter, then letters, digits and underscores (custom: __c).
-_API_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 OPERATIONS = [op.value for op in Operation]
 CONTENT_TYPES = [ct.value for ct in ContentType]
 CONCURRENCY = [mode.value for mode in ConcurrencyMode]
 
-
-def validate_spec(
-    obj: str, operation: str, content_type: str, external_id: str, concurrency: str
-) -> NewJobSpec | str:
-    """The spec, or one line saying what is wrong."""
-    obj = obj.strip()
-    external_id = external_id.strip()
-    if not obj:
-        return "object: enter an sObject API name, e.g. Account"
-    if not _API_NAME.fullmatch(obj):
-        return f"object: {obj!r} is not an API name (letters, digits and _)"
-    op = Operation.strict(operation)
-    if op is None:
-        return "operation: choose one from the list"
-    ct = ContentType.strict(content_type)
-    if ct is None:
-        return "content type: choose one from the list"
-    if op is Operation.UPSERT:
-        if not external_id:
-            return "external id field: required for upsert"
-        if not _API_NAME.fullmatch(external_id):
-            return f"external id field: {external_id!r} is not a field API name"
-    elif external_id:
-        return "external id field: only for upsert; leave it empty"
-    mode = ConcurrencyMode.strict(concurrency) if concurrency else None
-    return NewJobSpec(
-        object=obj,
-        operation=op,
-        content_type=ct,
-        external_id_field_name=external_id or None,
-        concurrency_mode=mode,
-    )
+# The same rules as ``bulktui create``: one function, in the core.
+validate_spec = validate_new_job
 
 
 class NewJobModal(ModalScreen[NewJobSpec | None]):
@@ -69,6 +35,28 @@ class NewJobModal(ModalScreen[NewJobSpec | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "cancel", show=False),
     ]
+
+    def __init__(self, initial: NewJobSpec | None = None, error: str | None = None) -> None:
+        """``initial`` and ``error``: what was typed, and why Salesforce refused it, so that
+        a refused create can be corrected rather than typed again."""
+        super().__init__()
+        self.initial = initial
+        self.initial_error = error
+
+    def on_mount(self) -> None:
+        spec = self.initial
+        if spec is not None:
+            self.query_one("#object", Input).value = spec.object
+            self.query_one("#operation", Select).value = spec.operation.value
+            self.query_one("#content-type", Select).value = spec.content_type.value
+            if spec.external_id_field_name:
+                external = self.query_one("#external-id", Input)
+                external.disabled = False
+                external.value = spec.external_id_field_name
+            if spec.concurrency_mode is not None:
+                self.query_one("#concurrency", Select).value = spec.concurrency_mode.value
+        if self.initial_error:
+            self.query_one("#error", Static).update(Text(self.initial_error))
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog"):
@@ -115,6 +103,18 @@ class NewJobModal(ModalScreen[NewJobSpec | None]):
         external.disabled = not upsert
         if not upsert:
             external.value = ""
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _revalidate(self) -> None:
+        """A message about a field that has since been fixed must not stay on screen."""
+        error = self.query_one("#error", Static)
+        if not str(error.content).strip():
+            return
+        result = self._values()
+        if result == self.initial:
+            return  # still what Salesforce refused: keep its words until something changes
+        error.update(Text(result if isinstance(result, str) else ""))
 
     def _values(self) -> NewJobSpec | str:
         def select(selector: str) -> str:
