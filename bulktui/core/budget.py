@@ -126,14 +126,17 @@ class ApiBudget:
         return sum(c[purpose] for c in self._minutes.values())
 
     def words(self) -> str:
-        """The header's line: "budget: 420 of 2,000 requests this hour", or why it is slow."""
+        """The header's words: "bulktui: 420 requests this hour (budget 2,000); org at 41% of
+        its daily limit", or "org at 85% of its daily API limit: watching slowly"."""
         fraction = self.org_fraction
         if self.slowed and fraction is not None:
             return f"org at {math.floor(fraction * 100)}% of its daily API limit: watching slowly"
         spent, budget = self.spent_this_hour(), self.per_hour
-        words = f"budget: {_count(spent)} of {_count(budget)} requests this hour"
+        words = f"bulktui: {_count(spent)} requests this hour (budget {_count(budget)})"
+        if fraction is not None:
+            words += f"; org at {math.floor(fraction * 100)}% of its daily limit"
         if spent >= budget:
-            words += ": watching slowly"
+            words += "; watching slowly"
         return words
 
     # ----------------------------------------------------------------------- internals

@@ -27,6 +27,7 @@ from bulktui.core.clock import Clock, Sleep, SystemClock, real_sleep, seconds_be
 from bulktui.core.config import PollerConfig, clamp_interval
 from bulktui.core.faults import FatalFault, FaultKind, classify, describe, is_bulk_error
 from bulktui.core.link import LinkHealth, Tally
+from bulktui.core.listing import Lister
 from bulktui.core.planning import backfill_candidates, granted, plan
 from bulktui.core.ports import PollingClient
 from bulktui.core.publishing import Listener, Publisher
@@ -62,6 +63,12 @@ class Poller:
         )
         self._link = LinkHealth(self._config, self._clock)
         self._users = UserDirectory()
+        self._lister = Lister(
+            client,
+            self._clock,
+            full_every=self._config.full_listing_seconds,
+            floor_gap=self._config.listing_floor_seconds,
+        )
         self._publisher = Publisher()
 
         self._selected: str | None = None
@@ -122,6 +129,7 @@ class Poller:
             next_cycle_at=None if self._paused else self.next_cycle_at(),
             source=self._source,
             source_as_of=self._source_as_of,
+            budget=self._budget_words(),
         )
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
@@ -335,6 +343,7 @@ class Poller:
                 tally, start, self._client.fastest_reply_since(mark), self._interval
             )
         finally:
+            self._observe_usage()
             self._running_since = None
             self._last_start = start
             self._last_end = self._clock.now()
@@ -345,12 +354,17 @@ class Poller:
         if self._users.needs_identity and self._allow("names", 1):
             await self._users.load_identity(self._client)
             self._spent("names", 1)
-        if not self._allow("list", 1):
-            return  # the budget says wait: live jobs are still read below
         before = self._client.requests_sent
-        rows = await self._client.list_jobs()
-        self._spent("list", self._client.requests_sent - before)
-        self._book.apply_listing(rows)
+        try:
+            listing = await self._lister.read(
+                lambda n: self._allow("list", n), lambda job_id: job_id in self._book.tracks
+            )
+        finally:
+            self._spent("list", self._client.requests_sent - before)
+        if listing is None:
+            return  # the budget says wait: live jobs are still read below
+        rows = listing.rows
+        self._book.apply_listing(rows, complete=listing.complete)
         self._source, self._source_as_of = "live", None
         self._publish()  # the table fills before any per-job GET
         wanted = self._users.wanted(rows)
@@ -400,6 +414,20 @@ class Poller:
         return backfill_candidates(
             self._book.tracks.values(), selected=self._selected, visible=self._visible
         )
+
+    def _observe_usage(self) -> None:
+        budget = self._config.budget
+        if budget is not None:
+            budget.observe_usage(self._client.api_usage)
+
+    def _budget_words(self) -> str | None:
+        budget = self._config.budget
+        return None if budget is None else budget.words()
+
+    @property
+    def lister(self) -> Lister:
+        """How the listings are read (their learnt order, the last full pass)."""
+        return self._lister
 
     def _allow(self, purpose: str, n: int) -> bool:
         budget = self._config.budget

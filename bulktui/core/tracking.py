@@ -227,8 +227,15 @@ class JobBook:
     def touch(self, job_id: str) -> None:
         self._touched.add(job_id)
 
-    def apply_listing(self, rows: Iterable[JobInfo]) -> None:
-        """A complete listing: new and changed rows noted, vanished jobs marked purged."""
+    def apply_listing(self, rows: Iterable[JobInfo], *, complete: bool = True) -> None:
+        """A listing: new and changed rows noted. Only a ``complete`` one (every page) can
+        show that a job vanished; a partial one (the pages that can hold new jobs) cannot."""
+        seen = self._note_rows(rows)
+        if complete:
+            self._vanished(seen)
+        self.listings += 1
+
+    def _note_rows(self, rows: Iterable[JobInfo]) -> set[str]:
         seen: set[str] = set()
         for row in rows:
             seen.add(row.id)
@@ -247,6 +254,9 @@ class JobBook:
             ):
                 track.note_row(row)
                 self._touched.add(row.id)
+        return seen
+
+    def _vanished(self, seen: set[str]) -> None:
         for job_id, track in self.tracks.items():
             # Only a job seen in an earlier complete listing can be gone: a job just created
             # by an action may not be listed yet. Gone from the listing is not yet purged:
@@ -255,7 +265,6 @@ class JobBook:
                 track.unlisted = True
                 track.invalidated = True
                 self._touched.add(job_id)
-        self.listings += 1
 
     def missing(self, track: JobTrack) -> None:
         """Its GET said no endpoint knows this job. Purged only if the listings agree;

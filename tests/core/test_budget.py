@@ -86,9 +86,16 @@ def test_the_header_words() -> None:
     budget = ApiBudget(2_000, clock)
     budget.spent("list", 400)
     budget.spent("live", 20)
-    assert budget.words() == "budget: 420 of 2,000 requests this hour"
+    assert budget.words() == "bulktui: 420 requests this hour (budget 2,000)"
+    budget.observe_usage(ApiUsage(used=6_150, limit=15_000))
+    assert budget.words() == (
+        "bulktui: 420 requests this hour (budget 2,000); org at 41% of its daily limit"
+    )
     budget.spent("live", 1_580)
-    assert budget.words() == "budget: 2,000 of 2,000 requests this hour: watching slowly"
+    assert budget.words() == (
+        "bulktui: 2,000 requests this hour (budget 2,000); org at 41% of its daily limit; "
+        "watching slowly"
+    )
     derived = ApiBudget(None, clock)
     derived.observe_usage(ApiUsage(used=12_750, limit=15_000))
     assert derived.words() == "org at 85% of its daily API limit: watching slowly"
