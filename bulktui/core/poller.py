@@ -271,14 +271,16 @@ class Poller:
                 [t.id for t in unknown[: self._config.backfill_per_cycle]], self._allow_backfill
             )
             tally = Tally()
+            before = self._client.requests_sent
             try:
                 await self._read_many(ids, tally)
-                self._spent("backfill", len(ids))
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the next cycle reports and backs off
                 log.info("filling job counts failed: %s", describe(error))
                 self._backlog_ok = False
+            finally:
+                self._spent("backfill", self._client.requests_sent - before)
             if tally.failed:
                 self._backlog_ok = False
             left = len(self._backfill_candidates())
@@ -352,8 +354,11 @@ class Poller:
     async def _discover(self) -> None:
         """Who-am-I (once), the job listing, and the names of new creators."""
         if self._users.needs_identity and self._allow("names", 1):
-            await self._users.load_identity(self._client)
-            self._spent("names", 1)
+            before = self._client.requests_sent
+            try:
+                await self._users.load_identity(self._client)
+            finally:
+                self._spent("names", self._client.requests_sent - before)
         before = self._client.requests_sent
         try:
             listing = await self._lister.read(
@@ -369,8 +374,11 @@ class Poller:
         self._publish()  # the table fills before any per-job GET
         wanted = self._users.wanted(rows)
         if wanted and self._allow("names", 1):
-            await self._users.resolve(self._client, wanted)
-            self._spent("names", 1)
+            before = self._client.requests_sent
+            try:
+                await self._users.resolve(self._client, wanted)
+            finally:
+                self._spent("names", self._client.requests_sent - before)
 
     async def _read_due(self, force: bool, tally: Tally) -> None:
         """The live jobs that are due, then back-fill for visible rows as the budget allows."""
@@ -384,9 +392,16 @@ class Poller:
             allow=self._allow_backfill,
         )
         self._backlog = todo.left if todo.backfill else 0
-        await self._read_many(todo.ids, tally)
-        self._spent("live", len(todo.live))
-        self._spent("backfill", len(todo.backfill))
+        before = self._client.requests_sent
+        try:
+            await self._read_many(todo.ids, tally)
+        finally:
+            # Every request sent is spent (a retry, or a kind looked up, too): the back-fill
+            # its share, the live jobs the rest.
+            sent = self._client.requests_sent - before
+            backfill = min(len(todo.backfill), sent)
+            self._spent("backfill", backfill)
+            self._spent("live", sent - backfill)
 
     async def _read_many(self, ids: list[str], tally: Tally) -> None:
         await self._reader.read_many(
@@ -404,9 +419,13 @@ class Poller:
         self._selection_dirty = False  # served now; a select() during the awaits sets it again
         if job_id is None:
             return
-        await self._reader.read_selected(
-            job_id, tally, force=force, cycle=self._cycle_no, ceiling=self._ceiling()
-        )
+        before = self._client.requests_sent
+        try:
+            await self._reader.read_selected(
+                job_id, tally, force=force, cycle=self._cycle_no, ceiling=self._ceiling()
+            )
+        finally:  # the user asked: never held back, always counted
+            self._spent("live", self._client.requests_sent - before)
 
     # ------------------------------------------------------------------------------ snapshots
 
