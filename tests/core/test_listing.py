@@ -216,3 +216,63 @@ async def test_a_budget_with_no_room_skips_the_listing_until_the_floor_is_due() 
 def test_a_client_without_pages_is_listed_in_full() -> None:
     lister = Lister(object(), ManualClock())
     assert lister.full_due(T0) and lister.estimate(False) == 2
+
+
+class SnapshotLinks(NewestFirst):
+    """Oldest first, and a page link remembers the listing as it was when it was made (as a
+    Salesforce query locator may): asked again, it never shows a newer job."""
+
+    def __init__(self, jobs: list[JobInfo]) -> None:
+        super().__init__(jobs)
+        self.frozen: dict[str, list[JobInfo]] = {}
+
+    async def list_job_pages(
+        self,
+        endpoint: str,
+        *,
+        start: str | None = None,
+        job_type: str | None = None,
+        more: Callable[[Page], bool] | None = None,
+    ) -> Sequence[Page]:
+        rows = (
+            self.frozen[start]
+            if start is not None
+            else sorted(self.jobs, key=lambda j: j.created_date or T0)
+        )
+        size = 10
+        first = int(start.split(":")[1]) if start is not None else 0
+        pages = []
+        for i in range(first, (len(rows) + size - 1) // size):
+            link = None if i == 0 else f"{endpoint}{len(self.frozen)}:{i}"
+            if link is not None:
+                self.frozen.setdefault(link, rows)
+            nxt = f"next:{i + 1}" if (i + 1) * size < len(rows) else None
+            pages.append(Page(endpoint, link, tuple(rows[i * size : (i + 1) * size]), nxt))
+        return pages
+
+
+async def test_a_tail_that_misses_new_jobs_is_caught_by_the_full_pass() -> None:
+    jobs = [row(n, n - 100) for n in range(1, 36)]  # created before the clock's now (T0)
+    client = SnapshotLinks(jobs)
+    clock = ManualClock()
+    lister = Lister(client, clock, full_every=600)
+    known: set[str] = set()
+
+    async def read() -> set[str]:
+        listing = await lister.read(lambda n: True, known.__contains__)
+        assert listing is not None
+        ids = {j.id for j in listing.rows}
+        known.update(ids)
+        return ids
+
+    await read()
+    assert lister.orders["ingest"] == "ascending"
+    assert not lister.full_due(clock.now())
+    late = JobInfo(id="750000000000000099", created_date=clock.now() + timedelta(seconds=30))
+    jobs.append(late)
+    clock.advance(120)
+    assert late.id not in await read()  # the stale link does not show it
+    clock.advance(600)
+    assert late.id in await read()  # the full pass does ...
+    clock.advance(5)
+    assert lister.full_due(clock.now())  # ... and the tail is not trusted again
