@@ -5,7 +5,9 @@ made with ``spent(purpose, n)``. Purposes:
 
 - ``live``: reading a job that can still change. Never refused (counted, though).
 - ``list``: the job listings. Refused once the hour's budget is spent, except for a floor of
-  ``MIN_PER_HOUR`` listing requests an hour, so a new job still shows up.
+  ``MIN_PER_HOUR`` listing requests an hour; refused while the org is past ``SLOW_AT``. The
+  listing keeps its own floor beyond that (``core.listing``: every 30 s), so a new job still
+  shows up within a minute.
 - ``backfill`` (reading an ended job once for its counts) and ``names`` (user names): only
   within ``DISCRETIONARY_SHARE`` of the budget, at most ``BURST_SHARE`` of it in any minute,
   and not at all while the org is past ``SLOW_AT`` of its daily limit.
@@ -89,6 +91,8 @@ class ApiBudget:
         budget = self.per_hour
         total = self.spent_this_hour()
         if purpose == LIST:
+            if self.slowed:
+                return False  # the minimum: the listing's own floor (every 30 s) only
             listed = self.spent_this_hour(LIST)
             return total + n <= budget or listed + n <= MIN_PER_HOUR
         if self.slowed:

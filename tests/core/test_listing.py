@@ -22,6 +22,7 @@ from bulktui.emulator.state import Job
 
 URL = "http://127.0.0.1"
 LISTS = ("GET /services/data/v{v}/jobs/ingest", "GET /services/data/v{v}/jobs/query")
+GET_JOB = "GET /services/async/{v}/job/{jobId}"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -276,3 +277,33 @@ async def test_a_tail_that_misses_new_jobs_is_caught_by_the_full_pass() -> None:
     assert late.id in await read()  # the full pass does ...
     clock.advance(5)
     assert lister.full_due(clock.now())  # ... and the tail is not trusted again
+
+
+async def test_an_org_past_80_percent_of_its_limit_is_watched_slowly() -> None:
+    clock = ManualClock()
+    engine = Engine(clock=clock, config=EngineConfig(list_page_size=10, daily_api_limit=200))
+    seed_jobs(engine, [{"state": "Closed", "copies": 30}])
+    engine.create_job(
+        engine.default_user,
+        {"operation": "insert", "object": "Lead", "contentType": "CSV"},
+        "64.0",
+    )
+    client = BulkClient(
+        Connection(URL, engine.issue_session()),
+        transport=httpx.ASGITransport(app=create_app(engine)),
+    )
+    budget = ApiBudget(None, clock)
+    poller = Poller(client, PollerConfig(budget=budget), clock=clock)
+    org = Org(engine, clock, client, poller)
+    while not budget.slowed:  # the org's own usage climbs past 160 of 200
+        engine.count_api_request()
+        await org.cycle()
+    assert (poller.status.budget or "").endswith("of its daily API limit: watching slowly")
+    backfilled = sum(1 for v in poller.snapshot.jobs.values() if v.detail_at is not None)
+    reads, pages = engine.stats.get(GET_JOB, 0), org.list_pages()
+    for _ in range(12):  # a minute
+        await org.cycle()
+    assert sum(1 for v in poller.snapshot.jobs.values() if v.detail_at is not None) == backfilled
+    assert org.list_pages() - pages <= 2 * 2 + 2  # the 30 s floor, no more
+    assert engine.stats.get(GET_JOB, 0) - reads >= 1  # the live job is still read
+    await client.aclose()
