@@ -234,24 +234,30 @@ class Lister:
             results = await _both(reads)
         except asyncio.CancelledError:
             raise
-        except ApiError as error:
-            if classify(error) is not FaultKind.OTHER:
-                raise  # quota, session, a server fault: the cycle reports it
-            # A page link the server no longer honours: list everything again, now.
+        except Exception as error:
+            # Whatever went wrong, the next listing starts afresh from the first page.
             self.force_full = True
+            if not isinstance(error, ApiError) or classify(error) is not FaultKind.OTHER:
+                raise  # quota, session, the network, a server fault: the cycle reports it
+            # A page link the server no longer honours (400): list everything again, now.
             return await self._full(now, known)
+        # A listing of one page was read whole (and any pages it grew).
+        complete = all(e.order == "single" for e in self._endpoints.values())
         rows: list[JobInfo] = []
         pages = 0
         for e, read in zip(self._endpoints.values(), results, strict=True):
             pages += len(read)
-            if e.order == "ascending" and read:
+            if e.order == "single":
+                # The whole listing was read: it may have grown past one page since.
+                e.order = page_order([p.rows for p in read])
+                e.links = [p.link for p in read]
+            elif e.order == "ascending" and read:
                 e.tail_at = now
                 # New pages: the next tail read starts at the newest.
                 tail_links = [p.link for p in read]
                 e.links = e.links[:-1] + tail_links if e.links else tail_links
             for p in read:
                 rows.extend(p.rows)
-        complete = all(e.order == "single" for e in self._endpoints.values())
         if complete:
             self._done_full(now, pages)
         return Listing(_unique(rows), complete=complete, pages=pages)

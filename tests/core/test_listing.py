@@ -307,3 +307,19 @@ async def test_an_org_past_80_percent_of_its_limit_is_watched_slowly() -> None:
     assert org.list_pages() - pages <= 2 * 2 + 2  # the 30 s floor, no more
     assert engine.stats.get(GET_JOB, 0) - reads >= 1  # the live job is still read
     await client.aclose()
+
+
+async def test_a_one_page_listing_that_grows_learns_its_order_again() -> None:
+    org = make_org(5)
+    await org.cycle()
+    assert org.poller.lister.orders == {"ingest": "single", "query": "single"}
+    for _ in range(12):
+        org.new_job()
+    before = org.list_pages()
+    await org.cycle()  # the whole listing: two pages now
+    assert org.list_pages() - before == 4 and len(org.poller.snapshot.jobs) == 17
+    assert org.poller.lister.orders == {"ingest": "ascending", "query": "ascending"}
+    before = org.list_pages()
+    await org.cycle()
+    assert org.list_pages() - before == 2
+    await org.client.aclose()
