@@ -1,11 +1,17 @@
 """The polling worker: discovers jobs, decides what is worth an API call, publishes snapshots.
 
 Every HTTP request counts against the org's daily API limit (docs/wire-facts.md), so each
-cycle spends: the job-list pages, one GET per job that can still change and is due (per-job
+cycle spends: the job-list pages that can hold new jobs (``listing``: every page only every
+10 minutes), one GET per job that can still change and is due (per-job
 back-off while nothing moves), the selected job's JobInfo and batch list, and one-off GETs for
 jobs never seen in full (their counts; a budget per cycle keeps a launch from bursting).
 
+An optional ``ApiBudget`` (``PollerConfig.budget``) is told every request sent, by purpose,
+and may hold back the listing, the back-fill and user names, never live jobs or the selected
+one; ``PollStatus.budget`` carries its words for the header.
+
 The parts, one purpose each: ``JobBook`` (what is known per job), ``planning`` (what to read),
+``Lister`` (what of the listings to read),
 ``JobReader`` (reading it), ``LinkHealth`` (how current the data is), ``UserDirectory``
 (names), ``Publisher`` (snapshots to listeners). This module runs the loop and the controls.
 
