@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Protocol
 
@@ -245,7 +246,20 @@ class LiveBackend:
 
     async def get_job(self, job_id: str) -> JobInfo:
         known = self.poller.known_job(job_id)  # its kind, so one endpoint is asked
-        return await self.client.get_job(job_id, kind_of(known) if known else None)
+        with self._counted():
+            return await self.client.get_job(job_id, kind_of(known) if known else None)
+
+    @contextmanager
+    def _counted(self, n: int = 1) -> Iterator[None]:
+        """What the user asked for directly is never held back, but it is spent, so the
+        header's hourly count holds it. Counted, not measured: the poller may be sending
+        requests at the same moment."""
+        try:
+            yield
+        finally:
+            budget = self.poller.config.budget
+            if budget is not None:
+                budget.spent("live", n)
 
     async def close(self, job_id: str) -> ActionOutcome:
         return await self.runner.close(job_id)
@@ -263,14 +277,16 @@ class LiveBackend:
         )
 
     async def batch_results(self, job_id: str, batch_id: str) -> list[RecordResult]:
-        return await self.client.get_batch_results(job_id, batch_id)
+        with self._counted():
+            return await self.client.get_batch_results(job_id, batch_id)
 
     async def failed_records(self, job_id: str, batch_id: str | None) -> FailedRecordGroups:
-        if batch_id is not None:
-            return group_failed_v1(await self.client.get_batch_results(job_id, batch_id))
-        job = self.poller.known_job(job_id) or await self.client.get_job(job_id)
-        chunks = self.client.iter_results_v2(job_id, ResultSet.FAILED)
-        return await group_failed_v2(chunks, delimiter=delimiter_of(job))
+        with self._counted():
+            if batch_id is not None:
+                return group_failed_v1(await self.client.get_batch_results(job_id, batch_id))
+            job = self.poller.known_job(job_id) or await self.client.get_job(job_id)
+            chunks = self.client.iter_results_v2(job_id, ResultSet.FAILED)
+            return await group_failed_v2(chunks, delimiter=delimiter_of(job))
 
     async def aclose(self) -> None:
         if self._closed:
