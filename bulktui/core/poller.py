@@ -33,7 +33,7 @@ from bulktui.core.clock import Clock, Sleep, SystemClock, real_sleep, seconds_be
 from bulktui.core.config import PollerConfig, clamp_interval
 from bulktui.core.faults import FatalFault, FaultKind, classify, describe, is_bulk_error
 from bulktui.core.link import LinkHealth, Tally
-from bulktui.core.listing import Lister
+from bulktui.core.listing import ENDPOINTS, Lister
 from bulktui.core.planning import backfill_candidates, granted, plan
 from bulktui.core.ports import PollingClient
 from bulktui.core.publishing import Listener, Publisher
@@ -43,6 +43,8 @@ from bulktui.core.tracking import JobBook, JobTrack
 from bulktui.core.users import UserDirectory
 
 log = logging.getLogger(__name__)
+
+LISTINGS = len(ENDPOINTS)  # a tail read: one page of each listing
 
 
 class Poller:
@@ -332,7 +334,7 @@ class Poller:
         mark = self._client.requests_sent
         tally = Tally()
         try:
-            await self._discover()
+            await self._discover(force)
             if self._selected is not None:
                 await self._read_selected(force, tally)  # the user asked: never held back
                 self._publish()
@@ -357,8 +359,10 @@ class Poller:
             self._last_end = self._clock.now()
             self._publish()
 
-    async def _discover(self) -> None:
-        """Who-am-I (once), the job listing, and the names of new creators."""
+    async def _discover(self, force: bool = False) -> None:
+        """Who-am-I (once), the job listing, and the names of new creators. A refresh the
+        user asked for (``force``) reads the pages that can hold new jobs whatever the budget
+        says (one a listing); a full pass still waits for the budget."""
         if self._users.needs_identity and self._allow("names", 1):
             before = self._client.requests_sent
             try:
@@ -368,7 +372,8 @@ class Poller:
         before = self._client.requests_sent
         try:
             listing = await self._lister.read(
-                lambda n: self._allow("list", n), lambda job_id: job_id in self._book.tracks
+                lambda n: (force and n <= LISTINGS) or self._allow("list", n),
+                lambda job_id: job_id in self._book.tracks,
             )
         finally:
             self._spent("list", self._client.requests_sent - before)

@@ -323,3 +323,22 @@ async def test_a_one_page_listing_that_grows_learns_its_order_again() -> None:
     await org.cycle()
     assert org.list_pages() - before == 2
     await org.client.aclose()
+
+
+async def test_a_refresh_the_user_asks_for_lists_new_jobs_whatever_the_budget() -> None:
+    org = make_org(45)
+    budget = ApiBudget(1, org.clock)
+    org.poller = Poller(org.client, PollerConfig(budget=budget), clock=org.clock)
+    for _ in range(70):  # past the floor's 120 listing requests: every 30 s from now on
+        await org.cycle()
+    pages = org.list_pages()
+    await org.cycle()
+    while org.list_pages() == pages:  # until the 30 s floor lists
+        pages = org.list_pages()
+        await org.cycle()
+    job = org.new_job()
+    await org.poller.cycle()  # 5 s after the floor's listing: the budget says wait
+    assert job.id not in org.poller.snapshot.jobs
+    await org.poller.cycle(force=True)  # the user pressed refresh
+    assert job.id in org.poller.snapshot.jobs
+    await org.client.aclose()
