@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
 from enum import Enum
 from types import TracebackType
 from typing import Any, Self
@@ -95,6 +96,18 @@ _UPLOAD_AMBIGUITY = (
 )
 _CLOSE_AMBIGUITY = "the job may or may not have been closed; check its state"
 _ABORT_AMBIGUITY = "the job may or may not have been aborted; check its state"
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPage:
+    """One page of a job listing. ``link`` fetched it (None: the listing's first page); pass
+    it as ``list_job_pages(start=...)`` to read from this page again. ``next_link`` is the
+    server's next page (None: the last)."""
+
+    endpoint: str
+    link: str | None
+    rows: tuple[JobInfo, ...]
+    next_link: str | None
 
 
 class BulkClient:
@@ -470,19 +483,47 @@ class BulkClient:
         return list(seen.values())
 
     async def _list_endpoint(self, name: str, job_type: str | None) -> list[JobInfo]:
-        root: Root = "data"
-        path = f"/jobs/{name}"
-        params = {"jobType": job_type} if job_type else None
         jobs: list[JobInfo] = []
-        pages = PageGuard("the job list", self.max_pages)
+        for page in await self.list_job_pages(name, job_type=job_type):
+            jobs.extend(page.rows)
+        return jobs
+
+    async def list_job_pages(
+        self,
+        endpoint: str,
+        *,
+        start: str | None = None,
+        job_type: str | None = None,
+        more: Callable[[ListedPage], bool] | None = None,
+    ) -> list[ListedPage]:
+        """The pages of one listing (``endpoint``: "ingest" or "query"), in the server's
+        order, each with the link that fetched it, so a caller can read one page again later.
+
+        ``start``: a page's ``link`` from an earlier read (None: the first page of a fresh
+        listing). ``more(page)``: whether to follow the page after this one (default: all).
+        The rows' kinds are remembered for ``find_job`` as ``list_jobs`` does."""
+        if endpoint not in _LIST_ENDPOINTS:
+            raise ValueError(f"no job listing named {endpoint!r}")
+        root: Root = "data" if start is None else "base"
+        path = f"/jobs/{endpoint}" if start is None else self._same_org_path(start)
+        params = {"jobType": job_type} if job_type and start is None else None
+        link: str | None = start
+        pages: list[ListedPage] = []
+        guard = PageGuard("the job list", self.max_pages)
         while True:
             reply = await self._get(root, path, params=params)
             _expect_json(reply, "job list")
-            page = wire.parse_job_list_page(reply.body)
-            jobs.extend(page.records)
-            if page.done or not page.next_records_url:
-                return jobs
-            path = pages.next(self._same_org_path(page.next_records_url))
+            parsed = wire.parse_job_list_page(reply.body)
+            next_link = None if parsed.done else parsed.next_records_url
+            page = ListedPage(endpoint, link, parsed.records, next_link)
+            pages.append(page)
+            for job in page.rows:
+                if job.job_type is not None:
+                    self._remember(job.id, kind_of(job))
+            if next_link is None or (more is not None and not more(page)):
+                return pages
+            path = guard.next(self._same_org_path(next_link))
+            link = path
             root, params = "base", None  # nextRecordsUrl is instance-relative and complete
 
     async def whoami(self) -> Identity:

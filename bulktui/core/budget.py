@@ -5,7 +5,9 @@ made with ``spent(purpose, n)``. Purposes:
 
 - ``live``: reading a job that can still change. Never refused (counted, though).
 - ``list``: the job listings. Refused once the hour's budget is spent, except for a floor of
-  ``MIN_PER_HOUR`` listing requests an hour, so a new job still shows up.
+  ``MIN_PER_HOUR`` listing requests an hour; refused while the org is past ``SLOW_AT``. The
+  listing keeps its own floor beyond that (``core.listing``: every 30 s), so a new job still
+  shows up within a minute.
 - ``backfill`` (reading an ended job once for its counts) and ``names`` (user names): only
   within ``DISCRETIONARY_SHARE`` of the budget, at most ``BURST_SHARE`` of it in any minute,
   and not at all while the org is past ``SLOW_AT`` of its daily limit.
@@ -89,6 +91,8 @@ class ApiBudget:
         budget = self.per_hour
         total = self.spent_this_hour()
         if purpose == LIST:
+            if self.slowed:
+                return False  # the minimum: the listing's own floor (every 30 s) only
             listed = self.spent_this_hour(LIST)
             return total + n <= budget or listed + n <= MIN_PER_HOUR
         if self.slowed:
@@ -126,14 +130,17 @@ class ApiBudget:
         return sum(c[purpose] for c in self._minutes.values())
 
     def words(self) -> str:
-        """The header's line: "budget: 420 of 2,000 requests this hour", or why it is slow."""
+        """The header's words: "bulktui: 420 requests this hour (budget 2,000); org at 41% of
+        its daily limit", or "org at 85% of its daily API limit: watching slowly"."""
         fraction = self.org_fraction
         if self.slowed and fraction is not None:
             return f"org at {math.floor(fraction * 100)}% of its daily API limit: watching slowly"
         spent, budget = self.spent_this_hour(), self.per_hour
-        words = f"budget: {_count(spent)} of {_count(budget)} requests this hour"
+        words = f"bulktui: {_count(spent)} requests this hour (budget {_count(budget)})"
+        if fraction is not None:
+            words += f"; org at {math.floor(fraction * 100)}% of its daily limit"
         if spent >= budget:
-            words += ": watching slowly"
+            words += "; watching slowly"
         return words
 
     # ----------------------------------------------------------------------- internals

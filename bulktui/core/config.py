@@ -6,6 +6,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Protocol
 
+from bulktui.api.models import ApiUsage
+
 MIN_INTERVAL = 1.0
 MAX_INTERVAL = 3600.0
 
@@ -18,6 +20,14 @@ class BudgetLike(Protocol):
     def allow(self, purpose: str, n: int) -> bool: ...
 
     def spent(self, purpose: str, n: int) -> None: ...
+
+    def observe_usage(self, usage: ApiUsage | None) -> None:
+        """The org's usage from the last ``Sforce-Limit-Info`` (after every cycle)."""
+        ...
+
+    def words(self) -> str:
+        """The header's words for what was spent and the org's usage."""
+        ...
 
 
 def clamp_interval(seconds: float) -> float:
@@ -40,6 +50,8 @@ class PollerConfig:
     batch_cache_size: int = 32  # selected jobs whose batch lists are kept
     slow_reply_seconds: float = 2.0  # the quickest reply of a cycle this slow: degraded
     budget: BudgetLike | None = None  # e.g. core.budget.ApiBudget; None: no budget
+    full_listing_seconds: float = 600.0  # a many-page listing is read in full this often
+    listing_floor_seconds: float = 30.0  # a listing at least this often, whatever the budget
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "interval", clamp_interval(self.interval))

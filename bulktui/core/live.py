@@ -8,7 +8,11 @@ imports Textual: a headless process can watch an org through the same object.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Protocol
 
 from bulktui.api.enums import ResultSet
@@ -21,16 +25,40 @@ from bulktui.api.results import (
     group_failed_v2,
 )
 from bulktui.core.actions import ActionOutcome, ActionRunner
-from bulktui.core.clock import Clock, Sleep, real_sleep
+from bulktui.core.clock import Clock, Sleep, SystemClock, real_sleep
 from bulktui.core.config import PollerConfig
 from bulktui.core.jobspec import NewJobSpec
+from bulktui.core.journal_null import JournalLike
 from bulktui.core.poller import Poller
 from bulktui.core.ports import ActionClient, PollingClient
 from bulktui.core.snapshot import PollStatus, Snapshot
 
-__all__ = ["Backend", "ConsoleClient", "LiveBackend", "NewJobSpec", "SnapshotCallback"]
+__all__ = [
+    "Backend",
+    "ConsoleClient",
+    "LiveBackend",
+    "NewJobSpec",
+    "SessionJournal",
+    "SnapshotCallback",
+]
+
+log = logging.getLogger(__name__)
 
 SnapshotCallback = Callable[[Snapshot], None]
+
+FIRST_SCREEN = 200  # jobs preloaded first, so a screenful paints before the rest is parsed
+PRUNE_EVERY = 3600.0  # seconds between the journal's (once-a-day) prune checks
+FIRST_PRUNE_AFTER = 60.0  # not during the launch
+
+
+class SessionJournal(JournalLike, Protocol):
+    """What a watching session uses of a journal (``Journal`` and ``NullJournal`` both)."""
+
+    def known_as_of(self) -> datetime | None: ...
+
+    def maybe_prune(self, now: datetime | None = None) -> int: ...
+
+    def close(self) -> None: ...
 
 
 class Backend(Protocol):
@@ -105,6 +133,8 @@ class LiveBackend:
         sleep: Sleep = real_sleep,
         read_only: bool = False,
         on_close: Callable[[], Awaitable[None] | None] | None = None,
+        journal: SessionJournal | None = None,
+        org_id: str | None = None,
     ) -> None:
         self.client = client
         self._instance_url = instance_url
@@ -112,9 +142,23 @@ class LiveBackend:
         config = config or PollerConfig()
         if interval is not None:
             config = config.with_interval(interval)
-        self.poller = Poller(client, config, clock=clock, sleep=sleep)
-        self.poller.add_listener(self._publish)
+        self._clock: Clock = clock or SystemClock()
+        self._sleep = sleep
+        self.poller = Poller(client, config, clock=self._clock, sleep=sleep)
         self.runner = ActionRunner(client, self.poller, read_only=read_only)
+        budget = config.budget
+        if budget is not None:
+            # Actions are never held back, but they are spent: the header counts them.
+            self.runner.add_listener(lambda _outcome: budget.spent("action", 1))
+        # The journal hears every snapshot before the console does: a job the console shows
+        # is already recorded. Its writes are one short transaction of the changed rows.
+        self.journal = journal
+        self._org_id = org_id
+        self._preloaded = False
+        if journal is not None:
+            self.poller.add_listener(journal.record_snapshot)
+            self.runner.add_listener(journal.record_action)
+        self.poller.add_listener(self._publish)
         self._on_close = on_close
         self._closed = False
 
@@ -132,7 +176,49 @@ class LiveBackend:
 
     async def run(self, on_snapshot: SnapshotCallback) -> None:
         self._listener = on_snapshot
-        await self.poller.run()
+        await self.preload()
+        pruning = asyncio.create_task(self._prune()) if self.journal is not None else None
+        try:
+            await self.poller.run()
+        finally:
+            if pruning is not None:
+                pruning.cancel()
+                await asyncio.gather(pruning, return_exceptions=True)
+
+    async def preload(self) -> None:
+        """Seed the poller with what the journal knew, before any request: the newest
+        screenful first (it paints at once), then the rest. An ended job with counts is
+        never read again. Reading runs in a thread: 10,000 stored jobs take a moment to
+        parse. Done once; ``run()`` calls it."""
+        journal = self.journal
+        if journal is None or self._preloaded:
+            return
+        self._preloaded = True
+        try:
+            as_of = await asyncio.to_thread(journal.known_as_of) or self._clock.now()
+            first = await asyncio.to_thread(journal.known_jobs, self._org_id, FIRST_SCREEN)
+            if not first:
+                return
+            self.poller.preload(first, as_of)
+            if len(first) == FIRST_SCREEN:
+                rest = await asyncio.to_thread(journal.known_jobs, self._org_id)
+                self.poller.preload(rest, as_of)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a journal must never stop the console from watching
+            log.exception("preloading from the journal failed; watching without it")
+
+    async def _prune(self) -> None:
+        """Off the poller's path: the journal prunes at most once a day across processes."""
+        journal = self.journal
+        assert journal is not None
+        await self._sleep(FIRST_PRUNE_AFTER)
+        while True:
+            try:
+                await asyncio.to_thread(journal.maybe_prune)
+            except Exception:
+                log.exception("pruning the journal failed")
+            await self._sleep(PRUNE_EVERY)
 
     def status(self) -> PollStatus:
         return self.poller.status
@@ -160,7 +246,20 @@ class LiveBackend:
 
     async def get_job(self, job_id: str) -> JobInfo:
         known = self.poller.known_job(job_id)  # its kind, so one endpoint is asked
-        return await self.client.get_job(job_id, kind_of(known) if known else None)
+        with self._counted():
+            return await self.client.get_job(job_id, kind_of(known) if known else None)
+
+    @contextmanager
+    def _counted(self, n: int = 1) -> Iterator[None]:
+        """What the user asked for directly is never held back, but it is spent, so the
+        header's hourly count holds it. Counted, not measured: the poller may be sending
+        requests at the same moment."""
+        try:
+            yield
+        finally:
+            budget = self.poller.config.budget
+            if budget is not None:
+                budget.spent("live", n)
 
     async def close(self, job_id: str) -> ActionOutcome:
         return await self.runner.close(job_id)
@@ -178,14 +277,16 @@ class LiveBackend:
         )
 
     async def batch_results(self, job_id: str, batch_id: str) -> list[RecordResult]:
-        return await self.client.get_batch_results(job_id, batch_id)
+        with self._counted():
+            return await self.client.get_batch_results(job_id, batch_id)
 
     async def failed_records(self, job_id: str, batch_id: str | None) -> FailedRecordGroups:
-        if batch_id is not None:
-            return group_failed_v1(await self.client.get_batch_results(job_id, batch_id))
-        job = self.poller.known_job(job_id) or await self.client.get_job(job_id)
-        chunks = self.client.iter_results_v2(job_id, ResultSet.FAILED)
-        return await group_failed_v2(chunks, delimiter=delimiter_of(job))
+        with self._counted():
+            if batch_id is not None:
+                return group_failed_v1(await self.client.get_batch_results(job_id, batch_id))
+            job = self.poller.known_job(job_id) or await self.client.get_job(job_id)
+            chunks = self.client.iter_results_v2(job_id, ResultSet.FAILED)
+            return await group_failed_v2(chunks, delimiter=delimiter_of(job))
 
     async def aclose(self) -> None:
         if self._closed:
@@ -194,6 +295,8 @@ class LiveBackend:
         try:
             await self.client.aclose()
         finally:
+            if self.journal is not None:
+                self.journal.close()  # flushes pending action rows
             if self._on_close is not None:
                 result = self._on_close()
                 if result is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
-from bulktui.api.lifecycle import is_live
+from bulktui.api.lifecycle import Liveness
 from bulktui.core.tracking import JobTrack
 
 
@@ -87,11 +87,11 @@ def _granted(ids: list[str], allow: Callable[[int], bool] | None) -> list[str]:
 
 def _live_without_counts(track: JobTrack) -> bool:
     """Never read, but live by its row, or new in this session: read it as a live job."""
-    return track.new_in_session or is_live(track.job)
+    return track.new_in_session or track.liveness is Liveness.LIVE
 
 
 def backfill_order(track: JobTrack) -> tuple[int, float]:
     job = track.job
-    live = 0 if is_live(job) else 1
+    live = 0 if track.liveness is Liveness.LIVE else 1
     created = job.created_date.timestamp() if job.created_date is not None else 0.0
     return (live, -created)

@@ -1,11 +1,17 @@
 """The polling worker: discovers jobs, decides what is worth an API call, publishes snapshots.
 
 Every HTTP request counts against the org's daily API limit (docs/wire-facts.md), so each
-cycle spends: the job-list pages, one GET per job that can still change and is due (per-job
+cycle spends: the job-list pages that can hold new jobs (``listing``: every page only every
+10 minutes), one GET per job that can still change and is due (per-job
 back-off while nothing moves), the selected job's JobInfo and batch list, and one-off GETs for
 jobs never seen in full (their counts; a budget per cycle keeps a launch from bursting).
 
+An optional ``ApiBudget`` (``PollerConfig.budget``) is told every request sent, by purpose,
+and may hold back the listing, the back-fill and user names, never live jobs or the selected
+one; ``PollStatus.budget`` carries its words for the header.
+
 The parts, one purpose each: ``JobBook`` (what is known per job), ``planning`` (what to read),
+``Lister`` (what of the listings to read),
 ``JobReader`` (reading it), ``LinkHealth`` (how current the data is), ``UserDirectory``
 (names), ``Publisher`` (snapshots to listeners). This module runs the loop and the controls.
 
@@ -27,6 +33,7 @@ from bulktui.core.clock import Clock, Sleep, SystemClock, real_sleep, seconds_be
 from bulktui.core.config import PollerConfig, clamp_interval
 from bulktui.core.faults import FatalFault, FaultKind, classify, describe, is_bulk_error
 from bulktui.core.link import LinkHealth, Tally
+from bulktui.core.listing import ENDPOINTS, Lister
 from bulktui.core.planning import backfill_candidates, granted, plan
 from bulktui.core.ports import PollingClient
 from bulktui.core.publishing import Listener, Publisher
@@ -36,6 +43,8 @@ from bulktui.core.tracking import JobBook, JobTrack
 from bulktui.core.users import UserDirectory
 
 log = logging.getLogger(__name__)
+
+LISTINGS = len(ENDPOINTS)  # a tail read: one page of each listing
 
 
 class Poller:
@@ -62,6 +71,12 @@ class Poller:
         )
         self._link = LinkHealth(self._config, self._clock)
         self._users = UserDirectory()
+        self._lister = Lister(
+            client,
+            self._clock,
+            full_every=self._config.full_listing_seconds,
+            floor_gap=self._config.listing_floor_seconds,
+        )
         self._publisher = Publisher()
 
         self._selected: str | None = None
@@ -122,6 +137,7 @@ class Poller:
             next_cycle_at=None if self._paused else self.next_cycle_at(),
             source=self._source,
             source_as_of=self._source_as_of,
+            budget=self._budget_words(),
         )
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
@@ -263,14 +279,16 @@ class Poller:
                 [t.id for t in unknown[: self._config.backfill_per_cycle]], self._allow_backfill
             )
             tally = Tally()
+            before = self._client.requests_sent
             try:
                 await self._read_many(ids, tally)
-                self._spent("backfill", len(ids))
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the next cycle reports and backs off
                 log.info("filling job counts failed: %s", describe(error))
                 self._backlog_ok = False
+            finally:
+                self._spent("backfill", self._client.requests_sent - before)
             if tally.failed:
                 self._backlog_ok = False
             left = len(self._backfill_candidates())
@@ -316,7 +334,7 @@ class Poller:
         mark = self._client.requests_sent
         tally = Tally()
         try:
-            await self._discover()
+            await self._discover(force)
             if self._selected is not None:
                 await self._read_selected(force, tally)  # the user asked: never held back
                 self._publish()
@@ -335,28 +353,43 @@ class Poller:
                 tally, start, self._client.fastest_reply_since(mark), self._interval
             )
         finally:
+            self._observe_usage()
             self._running_since = None
             self._last_start = start
             self._last_end = self._clock.now()
             self._publish()
 
-    async def _discover(self) -> None:
-        """Who-am-I (once), the job listing, and the names of new creators."""
+    async def _discover(self, force: bool = False) -> None:
+        """Who-am-I (once), the job listing, and the names of new creators. A refresh the
+        user asked for (``force``) reads the pages that can hold new jobs whatever the budget
+        says (one a listing); a full pass still waits for the budget."""
         if self._users.needs_identity and self._allow("names", 1):
-            await self._users.load_identity(self._client)
-            self._spent("names", 1)
-        if not self._allow("list", 1):
-            return  # the budget says wait: live jobs are still read below
+            before = self._client.requests_sent
+            try:
+                await self._users.load_identity(self._client)
+            finally:
+                self._spent("names", self._client.requests_sent - before)
         before = self._client.requests_sent
-        rows = await self._client.list_jobs()
-        self._spent("list", self._client.requests_sent - before)
-        self._book.apply_listing(rows)
+        try:
+            listing = await self._lister.read(
+                lambda n: (force and n <= LISTINGS) or self._allow("list", n),
+                lambda job_id: job_id in self._book.tracks,
+            )
+        finally:
+            self._spent("list", self._client.requests_sent - before)
+        if listing is None:
+            return  # the budget says wait: live jobs are still read below
+        rows = listing.rows
+        self._book.apply_listing(rows, complete=listing.complete)
         self._source, self._source_as_of = "live", None
         self._publish()  # the table fills before any per-job GET
         wanted = self._users.wanted(rows)
         if wanted and self._allow("names", 1):
-            await self._users.resolve(self._client, wanted)
-            self._spent("names", 1)
+            before = self._client.requests_sent
+            try:
+                await self._users.resolve(self._client, wanted)
+            finally:
+                self._spent("names", self._client.requests_sent - before)
 
     async def _read_due(self, force: bool, tally: Tally) -> None:
         """The live jobs that are due, then back-fill for visible rows as the budget allows."""
@@ -370,9 +403,16 @@ class Poller:
             allow=self._allow_backfill,
         )
         self._backlog = todo.left if todo.backfill else 0
-        await self._read_many(todo.ids, tally)
-        self._spent("live", len(todo.live))
-        self._spent("backfill", len(todo.backfill))
+        before = self._client.requests_sent
+        try:
+            await self._read_many(todo.ids, tally)
+        finally:
+            # Every request sent is spent (a retry, or a kind looked up, too): the back-fill
+            # its share, the live jobs the rest.
+            sent = self._client.requests_sent - before
+            backfill = min(len(todo.backfill), sent)
+            self._spent("backfill", backfill)
+            self._spent("live", sent - backfill)
 
     async def _read_many(self, ids: list[str], tally: Tally) -> None:
         await self._reader.read_many(
@@ -390,9 +430,13 @@ class Poller:
         self._selection_dirty = False  # served now; a select() during the awaits sets it again
         if job_id is None:
             return
-        await self._reader.read_selected(
-            job_id, tally, force=force, cycle=self._cycle_no, ceiling=self._ceiling()
-        )
+        before = self._client.requests_sent
+        try:
+            await self._reader.read_selected(
+                job_id, tally, force=force, cycle=self._cycle_no, ceiling=self._ceiling()
+            )
+        finally:  # the user asked: never held back, always counted
+            self._spent("live", self._client.requests_sent - before)
 
     # ------------------------------------------------------------------------------ snapshots
 
@@ -400,6 +444,20 @@ class Poller:
         return backfill_candidates(
             self._book.tracks.values(), selected=self._selected, visible=self._visible
         )
+
+    def _observe_usage(self) -> None:
+        budget = self._config.budget
+        if budget is not None:
+            budget.observe_usage(self._client.api_usage)
+
+    def _budget_words(self) -> str | None:
+        budget = self._config.budget
+        return None if budget is None else budget.words()
+
+    @property
+    def lister(self) -> Lister:
+        """How the listings are read (their learnt order, the last full pass)."""
+        return self._lister
 
     def _allow(self, purpose: str, n: int) -> bool:
         budget = self._config.budget

@@ -99,3 +99,7 @@ class PollStatus:
     next_cycle_at: datetime | None  # when the next cycle is due (None while paused)
     source: Source = "live"  # "journal": nothing from this session has arrived yet
     source_as_of: datetime | None = None  # the journal's age basis while source is journal
+    # bulktui's own spend and the org's usage, for the header (core.budget.ApiBudget.words):
+    # "bulktui: 420 requests this hour (budget 2,000); org at 41% of its daily limit", or
+    # "org at 85% of its daily API limit: watching slowly". None: no budget in force.
+    budget: str | None = None

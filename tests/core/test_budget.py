@@ -75,7 +75,7 @@ def test_an_org_past_80_percent_slows_to_the_minimum() -> None:
     budget.observe_usage(ApiUsage(used=12_000, limit=15_000))
     assert budget.slowed and budget.per_hour == MIN_PER_HOUR
     assert not budget.allow("backfill") and not budget.allow("names")
-    assert budget.allow("list", MIN_PER_HOUR) and not budget.allow("list", MIN_PER_HOUR + 1)
+    assert not budget.allow("list")  # only the listing's own 30 s floor (core.listing)
     assert budget.words() == "org at 80% of its daily API limit: watching slowly"
     budget.observe_usage(ApiUsage(used=100, limit=15_000))  # a new day
     assert not budget.slowed and budget.per_hour == 2_000
@@ -86,9 +86,16 @@ def test_the_header_words() -> None:
     budget = ApiBudget(2_000, clock)
     budget.spent("list", 400)
     budget.spent("live", 20)
-    assert budget.words() == "budget: 420 of 2,000 requests this hour"
+    assert budget.words() == "bulktui: 420 requests this hour (budget 2,000)"
+    budget.observe_usage(ApiUsage(used=6_150, limit=15_000))
+    assert budget.words() == (
+        "bulktui: 420 requests this hour (budget 2,000); org at 41% of its daily limit"
+    )
     budget.spent("live", 1_580)
-    assert budget.words() == "budget: 2,000 of 2,000 requests this hour: watching slowly"
+    assert budget.words() == (
+        "bulktui: 2,000 requests this hour (budget 2,000); org at 41% of its daily limit; "
+        "watching slowly"
+    )
     derived = ApiBudget(None, clock)
     derived.observe_usage(ApiUsage(used=12_750, limit=15_000))
     assert derived.words() == "org at 85% of its daily API limit: watching slowly"

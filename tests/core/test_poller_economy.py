@@ -41,6 +41,12 @@ class Budget:
         if purpose == "backfill":
             self.backfill -= n
 
+    def observe_usage(self, usage: object) -> None:
+        self.usage = usage
+
+    def words(self) -> str:
+        return f"spent {sum(self.spent_on.values())}"
+
 
 async def test_preloaded_ended_jobs_are_never_read_and_the_first_snapshot_says_journal() -> None:
     ended = [job(n) for n in range(1, 51)]

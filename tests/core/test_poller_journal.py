@@ -1,0 +1,118 @@
+"""A relaunch with a warm journal, on the real emulator: the table paints from the journal,
+and ended jobs with counts are never read again (list pages and live jobs only)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from bulktui.api.client import BulkClient
+from bulktui.api.connection import Connection
+from bulktui.api.lifecycle import has_counts
+from bulktui.core.actions import ActionSucceeded
+from bulktui.core.journal import Journal
+from bulktui.core.live import LiveBackend
+from bulktui.core.session import api_budget_arg, open_live_backend
+from bulktui.core.snapshot import Snapshot
+from bulktui.emulator import Engine, EngineConfig, ManualClock, create_app
+from bulktui.emulator.seeding import seed_jobs
+
+URL = "http://127.0.0.1"
+LISTS = ("GET /services/data/v{v}/jobs/ingest", "GET /services/data/v{v}/jobs/query")
+GET_JOB = "GET /services/async/{v}/job/{jobId}"
+
+
+def org(ended: int, live: int) -> tuple[Engine, ManualClock]:
+    clock = ManualClock()
+    engine = Engine(clock=clock, config=EngineConfig(list_page_size=10))
+    start = clock.now() - timedelta(days=1)
+    batch = {"state": "Completed", "numberRecordsProcessed": 50, "numberRecordsFailed": 1}
+    specs = [
+        {
+            "state": "Closed",
+            "createdDate": (start + timedelta(minutes=i)).isoformat(),
+            "batches": [batch],
+        }
+        for i in range(ended)
+    ]
+    seed_jobs(engine, specs)
+    for _ in range(live):
+        engine.create_job(
+            engine.default_user,
+            {"operation": "insert", "object": "Account", "contentType": "CSV"},
+            "64.0",
+        )
+    return engine, clock
+
+
+def session(engine: Engine, clock: ManualClock, path: Path) -> LiveBackend:
+    client = BulkClient(
+        Connection(URL, engine.issue_session()),
+        transport=httpx.ASGITransport(app=create_app(engine)),
+    )
+    journal = Journal.open(path)
+    assert isinstance(journal, Journal)
+    return open_live_backend(client, instance_url=URL, journal=journal, clock=clock)
+
+
+async def test_a_warm_relaunch_reads_list_pages_and_live_jobs_only(tmp_path: Path) -> None:
+    engine, clock = org(ended=45, live=3)
+    path = tmp_path / "org.sqlite3"
+    first = session(engine, clock, path)
+    await first.preload()
+    for _ in range(4):  # the first launch back-fills every row it can see
+        await first.poller.cycle()
+        await first.poller.fill_backlog()
+        clock.advance(5)
+    assert all(has_counts(v.job) for v in first.poller.snapshot.jobs.values())
+    await first.aclose()
+
+    again = session(engine, clock, path)
+    seen: list[Snapshot] = []
+    again.poller.add_listener(seen.append)
+    await again.preload()  # no request: the journal's picture of the org
+    assert seen and seen[-1].source == "journal" and len(seen[-1].jobs) == 48
+    base = Counter(engine.stats)
+    for _ in range(12):  # the first 60 s
+        await again.poller.cycle()
+        await again.poller.fill_backlog()
+        clock.advance(5)
+    spent = Counter(engine.stats)
+    spent.subtract(base)
+    pages = sum(spent[r] for r in LISTS)
+    assert spent[GET_JOB] <= 3 * 12  # the live jobs, never an ended one
+    others = sum(spent.values()) - pages - spent[GET_JOB]
+    assert others <= 2  # who-am-I and the creators' names, once
+    assert pages == 10 + 2 * 11  # one full pass, then one page of each listing a cycle
+    status = again.status()
+    assert status.source == "live" and status.budget is not None
+    assert status.budget.startswith("bulktui: ")
+    await again.aclose()
+
+
+async def test_an_action_is_journalled_and_counted(tmp_path: Path) -> None:
+    engine, clock = org(ended=2, live=1)
+    backend = session(engine, clock, tmp_path / "org.sqlite3")
+    await backend.poller.cycle()
+    live = next(j for j in engine.jobs.values() if j.state.value == "Open")
+    before = backend.status().budget
+    outcome = await backend.abort(live.id)
+    assert isinstance(outcome, ActionSucceeded)
+    assert backend.status().budget != before  # the action is counted, never held back
+    assert backend.journal is not None
+    assert [a.job_id for a in backend.journal.actions()] == [live.id]  # type: ignore[attr-defined]
+    await backend.aclose()
+
+
+def test_the_budget_option_reads_whole_numbers_only() -> None:
+    assert api_budget_arg("2,000") == 2000
+    for bad in ("0", "-5", "lots", "1e9"):
+        try:
+            api_budget_arg(bad)
+        except Exception as error:
+            assert "--api-budget" in str(error)
+        else:
+            raise AssertionError(bad)
