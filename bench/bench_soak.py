@@ -60,9 +60,9 @@ from bulktui.api.errors import AmbiguousResultError, BulkError
 from bulktui.api.retry import RetryPolicy
 from bulktui.api.wire import format_datetime_xml, parse_datetime
 from bulktui.core.actions import ActionRefused, ActionSucceeded, ActionUncertain
+from bulktui.core.live import LiveBackend
 from bulktui.core.snapshot import LinkState, Snapshot
 from bulktui.emulator import Engine, EngineConfig, ManualClock, create_app
-from bulktui.ui.backend import LiveBackend
 
 INTERVAL = 5.0  # the console's default
 HOUR = 3600.0

@@ -17,8 +17,10 @@ from collections.abc import Sequence
 from bulktui import __version__
 from bulktui.api.errors import BulkError
 from bulktui.cli.common import UsageError, add_connection_options, fail
+from bulktui.cli.history_cmd import add_journal_options
 from bulktui.core.files import ConfigFileError
 from bulktui.core.logfile import logging_to_file
+from bulktui.core.session import add_budget_option
 
 log = logging.getLogger("bulktui")
 
@@ -64,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument(
         "--dry-run", action="store_true", help="guard rules say what they would do, send nothing"
     )
+    add_journal_options(parser)
+    add_budget_option(parser)
     parser.set_defaults(handler=_run_console)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:

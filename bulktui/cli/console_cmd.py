@@ -12,17 +12,22 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bulktui.cli.common import UsageError
 
 if TYPE_CHECKING:
     from bulktui.core.guard_rules import RuleSet
-    from bulktui.ui.backend import LiveBackend
+    from bulktui.core.live import LiveBackend
 
 DEMO_SEED = 7
+# The emulator has no org to share its limit with: a budget the demo's cadence never meets.
+DEMO_API_BUDGET = 20_000
 DEFAULT_THRESHOLD = 0.10
 
 
@@ -31,10 +36,11 @@ def run_console(args: argparse.Namespace) -> int:
         raise UsageError("--interval must be a positive number of seconds")
     threshold = _threshold()
     rules = _rules(args)
+    notices: list[str] = []  # said in the console's message log at start
     if args.demo:
         backend = demo_backend(args.interval, read_only=args.read_only)
     else:
-        backend = org_backend(args)
+        backend = org_backend(args, notices)
 
     from bulktui.ui.app import ConsoleApp
     from bulktui.ui.themes import load_themes
@@ -60,8 +66,18 @@ def run_console(args: argparse.Namespace) -> int:
             read_only=args.read_only,
             dry_run=bool(getattr(args, "dry_run", False)),
         )
+    from bulktui.core.journal import Journal
+    from bulktui.core.journal_null import NullJournal
+
+    journal = backend.journal if isinstance(backend.journal, Journal | NullJournal) else None
     app = ConsoleApp(
-        backend, theme=args.theme, read_only=args.read_only, threshold=threshold, guards=guards
+        backend,
+        theme=args.theme,
+        read_only=args.read_only,
+        threshold=threshold,
+        guards=guards,
+        journal=journal,
+        notices=notices,
     )
     try:
         app.run(mouse=not args.no_mouse)
@@ -119,16 +135,26 @@ def _builtin_theme_names() -> set[str]:
     return set(BUILTIN_THEMES)
 
 
-def org_backend(args: argparse.Namespace) -> LiveBackend:
+def org_backend(args: argparse.Namespace, notices: list[str] | None = None) -> LiveBackend:
+    """The org's live backend with its journal (``--journal``, ``--no-journal``,
+    ``BULKTUI_JOURNAL``) and API budget (``--api-budget``). A journal that cannot be used is
+    one line in ``notices`` (the console says it at start) and the console works without it."""
     from bulktui.api.client import BulkClient
     from bulktui.cli.connection import resolve_connection
-    from bulktui.ui.backend import LiveBackend
+    from bulktui.cli.history_cmd import journal_for_args
+    from bulktui.core.session import open_live_backend
 
+    sink = notices if notices is not None else []
     connection, reauth = resolve_connection(args)
     client = BulkClient(connection, reauthenticate=reauth)
-    return LiveBackend(
+    journal = journal_for_args(args, connection.instance_url, on_problem=sink.append)
+    if journal.problem:
+        sink.append(journal.problem)
+    return open_live_backend(
         client,
         instance_url=connection.instance_url,
+        journal=journal,
+        api_budget=getattr(args, "api_budget", None),
         interval=args.interval,
         read_only=args.read_only,
     )
@@ -144,9 +170,10 @@ def demo_backend(
     """The emulator on 127.0.0.1 with the demo seed, and a backend on it that stops it."""
     from bulktui.api.client import BulkClient
     from bulktui.api.connection import Connection
+    from bulktui.core.journal import Journal
+    from bulktui.core.session import open_live_backend
     from bulktui.emulator import EmulatorServer, Engine
     from bulktui.emulator.demo import seed_demo
-    from bulktui.ui.backend import LiveBackend
 
     engine = Engine()
     seed_demo(engine, random.Random(seed))
@@ -158,12 +185,23 @@ def demo_backend(
     except (RuntimeError, OSError) as exc:
         raise UsageError(f"cannot start the demo emulator: {exc}") from None
     client = BulkClient(Connection(server.url, engine.issue_session()))
-    return LiveBackend(
+    # The demo org lives as long as the console: so does its journal (history, h), in a
+    # private temporary directory removed on quit.
+    scratch = Path(tempfile.mkdtemp(prefix="bulktui-demo-"))
+    journal = Journal.open(scratch / "demo.sqlite3")
+
+    def stop() -> None:
+        server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    return open_live_backend(
         client,
         instance_url=server.url,
+        journal=journal,
+        api_budget=DEMO_API_BUDGET,
         interval=interval,
         read_only=read_only,
-        on_close=server.stop,
+        on_close=stop,
     )
 
 

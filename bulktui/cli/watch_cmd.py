@@ -27,6 +27,7 @@ from bulktui.core.guard_rules import (
     load_rules_or_default,
 )
 from bulktui.core.guards import EventKind, GuardEvent, decide_arming
+from bulktui.core.session import add_budget_option
 from bulktui.text import one_line
 
 
@@ -39,6 +40,7 @@ def register(sub: Any) -> None:
     )
     add_subcommand_connection_options(parser)
     add_journal_options(parser)
+    add_budget_option(parser)
     parser.add_argument(
         "--rules",
         metavar="FILE",
@@ -120,22 +122,24 @@ async def _watch(args: argparse.Namespace, rules: RuleSet) -> int:
     from bulktui.cli.history_cmd import journal_for_args
     from bulktui.core.clock import SystemClock
     from bulktui.core.guard_session import build_guards
-    from bulktui.core.live import LiveBackend
+    from bulktui.core.session import open_live_backend
     from bulktui.core.watcher import EventCommand, Watcher
 
     connection, reauth = resolve_connection(args)
     client = BulkClient(connection, reauthenticate=reauth)
-    live = LiveBackend(
-        client,
-        instance_url=connection.instance_url,
-        interval=args.interval,
-        read_only=args.read_only,
-    )
     journal = journal_for_args(args, connection.instance_url, on_problem=_report)
     if journal.problem:
         _report(journal.problem)
-    live.poller.add_listener(journal.record_snapshot)
-    live.runner.add_listener(journal.record_action)  # a rule's action, with its name
+    # The journal records every snapshot and every action (a rule's, with its name) and
+    # spares re-reading ended jobs; the budget keeps the watcher within --api-budget.
+    live = open_live_backend(
+        client,
+        instance_url=connection.instance_url,
+        journal=journal,
+        api_budget=getattr(args, "api_budget", None),
+        interval=args.interval,
+        read_only=args.read_only,
+    )
 
     clock = SystemClock()
     listeners: list[Callable[[GuardEvent], None]] = [EventPrinter(sys.stdout, as_json=args.json)]

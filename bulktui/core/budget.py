@@ -129,6 +129,11 @@ class ApiBudget:
             return sum(sum(c.values()) for c in self._minutes.values())
         return sum(c[purpose] for c in self._minutes.values())
 
+    def compact(self) -> str:
+        spent, budget = self.spent_this_hour(), self.per_hour
+        slow = ", slowed" if self.slowed or spent >= budget else ""
+        return f"us {_count(spent)}/{_count(budget)} an hour{slow}"
+
     def words(self) -> str:
         """The header's words: "bulktui: 420 requests this hour (budget 2,000); org at 41% of
         its daily limit", or "org at 85% of its daily API limit: watching slowly"."""

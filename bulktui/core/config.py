@@ -25,6 +25,15 @@ class BudgetLike(Protocol):
         """The org's usage from the last ``Sforce-Limit-Info`` (after every cycle)."""
         ...
 
+    def compact(self) -> str:
+        """A few words for the header: "us 420/469 an hour" (", slowed" past the budget)."""
+        ...
+
+    @property
+    def slowed(self) -> bool:
+        """The org is past 80% of its daily limit: watching at the minimum."""
+        ...
+
     def words(self) -> str:
         """The header's words for what was spent and the org's usage."""
         ...

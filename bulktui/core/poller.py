@@ -130,7 +130,7 @@ class Poller:
         return PollStatus(
             link=self._link_state(),
             fetched_at=self._link.fetched_at,
-            problem=self._problem(),
+            problem=self._problem() or self._slowed_words(),
             api_usage=self._client.api_usage,
             cycle=self._cycle_no,
             requests=self._requests(),
@@ -138,6 +138,7 @@ class Poller:
             source=self._source,
             source_as_of=self._source_as_of,
             budget=self._budget_words(),
+            budget_compact=None if self._config.budget is None else self._config.budget.compact(),
         )
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
@@ -449,6 +450,11 @@ class Poller:
         budget = self._config.budget
         if budget is not None:
             budget.observe_usage(self._client.api_usage)
+
+    def _slowed_words(self) -> str | None:
+        """Watching slowly to spare the org's daily limit is said in words in the header."""
+        budget = self._config.budget
+        return budget.words() if budget is not None and budget.slowed else None
 
     def _budget_words(self) -> str | None:
         budget = self._config.budget

@@ -103,3 +103,4 @@ class PollStatus:
     # "bulktui: 420 requests this hour (budget 2,000); org at 41% of its daily limit", or
     # "org at 85% of its daily API limit: watching slowly". None: no budget in force.
     budget: str | None = None
+    budget_compact: str | None = None  # "us 420/469 an hour": beside the org's usage

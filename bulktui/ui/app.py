@@ -29,11 +29,11 @@ from bulktui.core.guard_rules import GuardAction
 from bulktui.core.guard_session import GuardSession
 from bulktui.core.guards import EventKind, GuardEvent, Outcome
 from bulktui.core.journal_null import NullJournal
+from bulktui.core.live import Backend
 from bulktui.core.snapshot import Snapshot
 from bulktui.text import one_line
 from bulktui.ui import format as fmt
 from bulktui.ui import keys
-from bulktui.ui.backend import Backend
 from bulktui.ui.commands import JobCommands
 from bulktui.ui.live_controls import LiveControlsApp
 from bulktui.ui.messages import (
@@ -85,11 +85,16 @@ class ConsoleApp(LiveControlsApp):
         theme_dirs: list[Path] | None = None,
         guards: GuardSession | None = None,
         journal: HistorySource | None = None,
+        notices: list[str] | None = None,
     ) -> None:
         super().__init__(backend, now=now, read_only=read_only)
         self.threshold = threshold
         self.guards = guards
         self.journal: HistorySource = journal if journal is not None else NullJournal()
+        # Lines to say at start and later (a journal that cannot be used): the list is shared
+        # with whoever found the problem, and read on the clock's tick.
+        self._notices = notices if notices is not None else []
+        self._notices_said = 0
         # What the header says about guard rules, in words ("guards armed"); None: no rules.
         self.guards_words = guards.arming.words() if guards is not None else None
         self._visible: frozenset[str] = frozenset()  # rows on the main screen
@@ -149,12 +154,18 @@ class ConsoleApp(LiveControlsApp):
             names = ", ".join(sorted(self.available_themes))
             self.say(f"no theme called {self.requested_theme!r}; available: {names}", "warning")
         self.status = self.poll_status()
+        self._say_notices()
         if self.guards is not None:
             for line in self.guards.arming.held_back:
                 self.say(line, "warning")
             self.guards.add_listener(self._guard_event)
             self._run_guards()
         self._run_backend()
+
+    def _say_notices(self) -> None:
+        while self._notices_said < len(self._notices):
+            self.say(self._notices[self._notices_said], "warning")
+            self._notices_said += 1
 
     @work(group="guards", exit_on_error=False)
     async def _run_guards(self) -> None:
@@ -299,6 +310,7 @@ class ConsoleApp(LiveControlsApp):
             self._clock = self.set_timer(min(delays) + 0.02, self._tick, name="clock")
 
     def _tick(self) -> None:
+        self._say_notices()
         self._clock = None
         self.status = self.poll_status()  # the headers, the problem line and the table watch it
         self.schedule_clock()

@@ -21,10 +21,10 @@ from bulktui.api import lifecycle
 from bulktui.api.lifecycle import JobAction
 from bulktui.core.actions import ActionOutcome, ActionSucceeded, ActionUncertain
 from bulktui.core.faults import describe, is_missing_job
+from bulktui.core.live import Backend, NewJobSpec
 from bulktui.core.snapshot import JobView, LinkState, PollStatus, Snapshot
 from bulktui.text import one_line
 from bulktui.ui import format as fmt
-from bulktui.ui.backend import Backend, NewJobSpec
 from bulktui.ui.message_log import MessageLog, Severity
 from bulktui.ui.messages import (
     ActionFailed,

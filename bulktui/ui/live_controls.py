@@ -14,9 +14,9 @@ from datetime import datetime
 from textual import work
 from textual.reactive import var
 
+from bulktui.core.live import Backend
 from bulktui.core.snapshot import PollStatus
 from bulktui.ui import keys
-from bulktui.ui.backend import Backend
 from bulktui.ui.job_actions import JobActionsApp
 
 # How long "r" while paused waits for its one cycle before it says the refresh is still running.

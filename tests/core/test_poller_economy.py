@@ -47,6 +47,13 @@ class Budget:
     def words(self) -> str:
         return f"spent {sum(self.spent_on.values())}"
 
+    def compact(self) -> str:
+        return self.words()
+
+    @property
+    def slowed(self) -> bool:
+        return False
+
 
 async def test_preloaded_ended_jobs_are_never_read_and_the_first_snapshot_says_journal() -> None:
     ended = [job(n) for n in range(1, 51)]

@@ -30,13 +30,13 @@ from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.errors import BulkError
 from bulktui.api.retry import RetryPolicy
+from bulktui.core.live import LiveBackend
 from bulktui.core.snapshot import LinkState
 from bulktui.emulator import Engine, EngineConfig, FaultSpec, ManualClock, create_app
 from bulktui.emulator.seeding import seed_jobs
 from bulktui.text import one_line
 from bulktui.ui import format as fmt
 from bulktui.ui.app import ConsoleApp
-from bulktui.ui.backend import LiveBackend
 from tests.ui.harness import screen_text, wait_until
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -41,10 +41,10 @@ from bulktui.api.connection import Connection
 from bulktui.api.enums import ContentType, JobState, Operation
 from bulktui.api.errors import AmbiguousResultError, BulkError
 from bulktui.api.retry import RetryPolicy
+from bulktui.core.live import LiveBackend
 from bulktui.core.snapshot import LinkState
 from bulktui.emulator import ManualClock
 from bulktui.ui.app import ConsoleApp
-from bulktui.ui.backend import LiveBackend
 from bulktui.ui.screens.confirm import AbortJobModal, CloseJobModal
 from bulktui.ui.screens.new_job import NewJobModal
 from tests.reliability.console import (

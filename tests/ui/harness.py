@@ -15,10 +15,10 @@ import httpx
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.retry import RetryPolicy
+from bulktui.core.live import LiveBackend
 from bulktui.emulator import Engine, EngineConfig, ManualClock, create_app
 from bulktui.emulator.seeding import seed_jobs
 from bulktui.ui.app import ConsoleApp
-from bulktui.ui.backend import LiveBackend
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 INSTANCE = "http://127.0.0.1:8443"

@@ -120,6 +120,8 @@ class StatusHeader(Horizontal):
         self._status = status
         usage = status.api_usage
         api = f"api {usage.used:,}/{usage.limit:,}" if usage else ""
+        if status.budget_compact:
+            api = f"{api} ({status.budget_compact})" if api else status.budget_compact
         self.query_one("#hdr-api", QuietStatic).show(Text(api))
         self._render_link()
         self.refresh_age()
