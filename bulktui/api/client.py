@@ -177,6 +177,12 @@ class BulkClient:
         times = [t for n, t in self._x.reply_times if n > mark]
         return min(times) if times else None
 
+    def retries_since(self, mark: int) -> tuple[int, str | None]:
+        """How many requests sent after ``mark`` failed and were retried, and the last reason
+        (one line, safe): a cycle that needed retries to succeed says so in the header."""
+        failed = [why for n, why in self._x.retried if n > mark]
+        return len(failed), (failed[-1] if failed else None)
+
     # ----------------------------------------------------------------------- jobs, any kind
 
     async def get_job(self, job_id: str, kind: JobKind | None = None) -> JobInfo:

@@ -217,6 +217,9 @@ class Exchanger:
         # (request number, seconds until its whole body arrived) of recent answered requests,
         # timed on the retry policy's clock (injectable, like the rest of the timing).
         self.reply_times: deque[tuple[int, float]] = deque(maxlen=256)
+        # (request number, why) of recent requests that failed and were retried: a cycle that
+        # succeeded only thanks to retries is still a link in trouble, and the header says so.
+        self.retried: deque[tuple[int, str]] = deque(maxlen=256)
         self.api_usage: ApiUsage | None = None
         self._reauthenticate_hook = reauthenticate
         self._reauth_lock = asyncio.Lock()
@@ -389,6 +392,7 @@ class Exchanger:
                 retry_after = _header(reply.headers, "retry-after", parse_retry_after)
             maybe_applied = maybe_applied or sent
             failures += 1
+            self.retried.append((self.requests_sent, str(failure)))
             if failures >= policy.max_attempts:
                 raise _after(failure, failures)
             wait = policy.delay(failures, retry_after)

@@ -52,7 +52,12 @@ class LinkHealth:
         return self.fault_delay is not None
 
     def succeeded(
-        self, tally: Tally, start: datetime, fastest: float | None, interval: float
+        self,
+        tally: Tally,
+        start: datetime,
+        fastest: float | None,
+        interval: float,
+        retried: tuple[int, str | None] = (0, None),
     ) -> None:
         # The data is at least as fresh as the cycle's start; on a slow link the job list is
         # seconds older than the cycle's end, and the header's age must not flatter it.
@@ -64,6 +69,14 @@ class LinkHealth:
             self.problem = (
                 f"{tally.failed} of {tally.attempted} job requests failed "
                 f"({describe(tally.last_error)}); they are retried next cycle."
+            )
+        elif retried[0]:
+            count, why = retried
+            self.state = LinkState.DEGRADED
+            self.problem = (
+                f"{count} request{'s' if count > 1 else ''} failed this refresh and "
+                f"{'were' if count > 1 else 'was'} retried ({why}); the data is current, "
+                "but the link is unreliable."
             )
         elif fastest is not None and fastest >= self._config.slow_reply_seconds:
             took = seconds_between(start, self._clock.now())

@@ -351,7 +351,11 @@ class Poller:
         else:
             self._backlog_ok = not tally.failed
             self._link.succeeded(
-                tally, start, self._client.fastest_reply_since(mark), self._interval
+                tally,
+                start,
+                self._client.fastest_reply_since(mark),
+                self._interval,
+                self._client.retries_since(mark),
             )
         finally:
             self._observe_usage()

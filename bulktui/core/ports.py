@@ -37,6 +37,10 @@ class PollingClient(Protocol):
         took; None when none was answered since."""
         ...
 
+    def retries_since(self, mark: int) -> tuple[int, str | None]:
+        """Requests sent after ``mark`` that failed and were retried, and the last reason."""
+        ...
+
 
 class ActionClient(Protocol):
     async def get_job(self, job_id: str, kind: JobKind | None = None) -> JobInfo: ...

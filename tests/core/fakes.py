@@ -131,6 +131,9 @@ class FakeClient:
     def fastest_reply_since(self, mark: int) -> float | None:
         return None
 
+    def retries_since(self, mark: int) -> tuple[int, str | None]:
+        return 0, None
+
     async def user_names(self, ids: Sequence[str]) -> dict[str, str]:
         self._hit("user_names")
         return {i: self.names[i] for i in ids if i in self.names}
