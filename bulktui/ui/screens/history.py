@@ -29,6 +29,7 @@ from textual.widgets import Footer, Input
 from bulktui.core.journal_queries import HistoryEntry, JobRecord
 from bulktui.core.snapshot import JobView
 from bulktui.ui import format as fmt
+from bulktui.ui.screens.early_keys import type_into_opening_filter
 from bulktui.ui.screens.journal_detail import JournalJobScreen
 from bulktui.ui.widgets.job_table import JobTable
 from bulktui.ui.widgets.quiet import QuietStatic
@@ -382,19 +383,15 @@ class HistoryScreen(Screen[None]):
         if not self._filter_opening:
             return False
         box = self.query_one("#history-filter", Input)
-        if event.key == "escape":
+        ended = type_into_opening_filter(box, event)
+        if ended == "escape":
             self._filter_opening = False
             self._clear_filter()
-        elif event.key == "enter":
+        elif ended == "enter":
             self._filter_opening = False
             if not box.value:
                 box.display = False
             self.table.focus()
-        elif event.key == "backspace":
-            box.value = box.value[:-1]
-        elif event.is_printable and event.character:
-            box.value += event.character
-        box.cursor_position = len(box.value)
         return True
 
     def _clear_filter(self) -> None:

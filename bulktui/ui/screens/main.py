@@ -21,6 +21,7 @@ from bulktui.core.snapshot import JobView, PollStatus, Snapshot
 from bulktui.ui import format as fmt
 from bulktui.ui import keys
 from bulktui.ui.messages import Said
+from bulktui.ui.screens.early_keys import type_into_opening_filter
 from bulktui.ui.widgets.job_table import SORT_BY_KEY, SORTS, JobTable
 from bulktui.ui.widgets.quiet import QuietStatic
 from bulktui.ui.widgets.status_header import StatusHeader
@@ -393,19 +394,15 @@ class MainScreen(Screen[None]):
         if not self._filter_opening:
             return False
         box = self.query_one("#filter", Input)
-        if event.key == "escape":
+        ended = type_into_opening_filter(box, event)
+        if ended == "escape":
             self._filter_opening = False
             self.action_clear_filter()
-        elif event.key == "enter":
+        elif ended == "enter":
             self._filter_opening = False
             if not box.value:
                 box.display = False
             self.table.focus()
-        elif event.key == "backspace":
-            box.value = box.value[:-1]
-        elif event.is_printable and event.character:
-            box.value += event.character
-        box.cursor_position = len(box.value)
         return True
 
     def action_clear_filter(self) -> None:
