@@ -81,6 +81,8 @@ def test_a_plain_session_cannot_be_renewed_and_says_what_to_do() -> None:
 
 
 class FakeBackend:
+    journal = None
+
     async def aclose(self) -> None:
         pass
 

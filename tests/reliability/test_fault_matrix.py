@@ -35,6 +35,7 @@ from typing import Any
 
 import httpx
 import pytest
+from textual.widgets import Input
 
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
@@ -147,6 +148,13 @@ async def create_through_dialog(pilot: Any, console: Console) -> None:
         timeout=20,
     )
     await wait_until(pilot, console.quiet, timeout=20)
+    await pilot.pause()
+    if isinstance(console.app.screen, NewJobModal):
+        # Refused (the API limit): the dialog came back with what was typed; nothing was
+        # created, and the user may correct it or, as here, cancel.
+        assert console.app.screen.query_one("#object", Input).value == "Case"
+        await pilot.press("escape")
+        await pilot.pause()
     await console.paint(pilot)
 
 

@@ -120,8 +120,9 @@ class StatusHeader(Horizontal):
         self._status = status
         usage = status.api_usage
         api = f"api {usage.used:,}/{usage.limit:,}" if usage else ""
-        if status.budget_compact:
-            api = f"{api} ({status.budget_compact})" if api else status.budget_compact
+        compact = getattr(status, "budget_compact", None)  # absent on a status from before
+        if compact:
+            api = f"{api} ({compact})" if api else compact
         self.query_one("#hdr-api", QuietStatic).show(Text(api))
         self._render_link()
         self.refresh_age()
