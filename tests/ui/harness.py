@@ -15,10 +15,11 @@ import httpx
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.retry import RetryPolicy
-from bulktui.emulator import Engine, EngineConfig, ManualClock, create_app
+from bulktui.emulator import Engine, EngineConfig, ManualClock
 from bulktui.emulator.seeding import seed_jobs
 from bulktui.ui.app import ConsoleApp
 from bulktui.ui.backend import LiveBackend
+from tests.support.emulator import emulated_org
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 INSTANCE = "http://127.0.0.1:8443"
@@ -72,11 +73,10 @@ def build(
     theme: str | None = None,
     theme_dirs: list[Path] | None = None,
 ) -> Harness:
-    clock = ManualClock(T0)
-    engine = Engine(clock, EngineConfig(session_seconds=10**8))
+    org = emulated_org(config=EngineConfig(session_seconds=10**8), start=T0)
+    clock, engine, asgi = org.clock, org.engine, org.app
     specs = seed(engine) if callable(seed) else seed
     made = seed_jobs(engine, list(specs)) if specs else []
-    asgi = create_app(engine)
     transport = SwitchableTransport(asgi)
     retry = RetryPolicy(max_attempts=2, sleep=_no_sleep)
     client = BulkClient(
