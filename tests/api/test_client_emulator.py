@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
@@ -47,7 +48,7 @@ def engine(clock: ManualClock) -> Engine:
 async def make(engine: Engine) -> AsyncIterator[Make]:
     made: list[BulkClient] = []
 
-    def factory(faults: str | None = None, **kw: object) -> BulkClient:
+    def factory(faults: str | None = None, **kw: Any) -> BulkClient:
         app = create_app(engine, fault_spec(faults))
         client = bulk_client(engine, app, **kw)
         made.append(client)

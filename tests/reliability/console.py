@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -37,10 +37,10 @@ from bulktui.text import one_line
 from bulktui.ui import format as fmt
 from bulktui.ui.app import ConsoleApp
 from bulktui.ui.backend import LiveBackend
+from tests.support.clock import T0 as T0  # the tests import it from here
 from tests.support.emulator import URL, emulated_org
 from tests.ui.harness import screen_text, wait_until
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 V = "64.0"
 CREATE = "POST /services/async/{v}/job"
 ADD_BATCH = "POST /services/async/{v}/job/{jobId}/batch"

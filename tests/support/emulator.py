@@ -1,6 +1,7 @@
 """The emulator in process: an ``Engine`` on a ``ManualClock``, its ASGI app (no sockets), and
 ``BulkClient``s and plain httpx clients over that app. Each folder's org helper builds on this
-(tests/core/emulated.py, tests/emulator/helpers.py, tests/reliability/console.py)."""
+(tests/core/emulated.py, tests/emulator/helpers.py, tests/reliability/console.py,
+tests/ui/harness.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ URL = "http://127.0.0.1"
 
 
 def fault_spec(faults: str | FaultSpec | None) -> FaultSpec | None:
-    """A fault spec from its text form (``"status=503:every=3"``), or as given."""
+    """A fault spec parsed from its text form (``FaultSpec.parse``), or as given."""
     if isinstance(faults, str):
         return FaultSpec.parse(faults) if faults else None
     return faults

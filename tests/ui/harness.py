@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,9 @@ from bulktui.emulator import Engine, EngineConfig, ManualClock
 from bulktui.emulator.seeding import seed_jobs
 from bulktui.ui.app import ConsoleApp
 from bulktui.ui.backend import LiveBackend
+from tests.support.clock import T0 as T0  # the tests import it from here
 from tests.support.emulator import emulated_org
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 INSTANCE = "http://127.0.0.1:8443"
 
 
