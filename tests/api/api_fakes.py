@@ -1,4 +1,5 @@
-"""MockTransport helpers: scripted answers, recorded requests, a clock that sleeps instantly."""
+"""MockTransport helpers: scripted answers and recorded requests (the clock that sleeps
+instantly, ``FakeClock``, lives in tests/support/clock.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,23 @@ import httpx
 from bulktui.api import wire
 from bulktui.api.enums import ContentType, JobState, Operation
 from bulktui.api.models import JobInfo
+from tests.support.clock import FakeClock
+
+__all__ = [
+    "BATCH_ID",
+    "INSTANCE",
+    "JOB_ID",
+    "SESSION",
+    "Answer",
+    "FakeClock",
+    "Script",
+    "error_xml",
+    "html",
+    "job",
+    "job_xml",
+    "jsn",
+    "xml",
+]
 
 SESSION = "00D5g000004SkLT!AQcAQH0dMHZfz9gRJ7Z9k2xsecretXYZ"
 INSTANCE = "https://na1.example.my.salesforce.com"
@@ -17,21 +35,6 @@ JOB_ID = "7508Z00000QxJb2QAF"
 BATCH_ID = "7518Z00000T3mWqQAJ"
 
 Answer = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
-
-
-@dataclass
-class FakeClock:
-    """Monotonic time that only moves when the client sleeps."""
-
-    now: float = 0.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @dataclass

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from api_fakes import INSTANCE, SESSION, Answer, FakeClock, Script
 
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection, ReauthHook
 from bulktui.api.retry import RetryPolicy
+from tests.api.api_fakes import INSTANCE, SESSION, Answer, FakeClock, Script
 
 
 @pytest.fixture

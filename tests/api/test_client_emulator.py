@@ -7,8 +7,8 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
-import httpx
 import pytest
 
 from bulktui.api.client import BulkClient
@@ -24,20 +24,14 @@ from bulktui.api.errors import (
 )
 from bulktui.api.ids import make_id
 from bulktui.api.lifecycle import JobKind
-from bulktui.api.retry import RetryPolicy
 from bulktui.emulator.app import create_app
 from bulktui.emulator.clock import ManualClock
 from bulktui.emulator.engine import Engine
-from bulktui.emulator.faults import FaultSpec
 from bulktui.emulator.seeding import seed_jobs
+from tests.support.emulator import URL, bulk_client, fault_spec
 
-URL = "http://127.0.0.1"
 NO_SUCH_JOB = make_id("750", "5g", 987654321)
 Make = Callable[..., BulkClient]
-
-
-async def _no_sleep(seconds: float) -> None:
-    return None
 
 
 @pytest.fixture
@@ -54,14 +48,9 @@ def engine(clock: ManualClock) -> Engine:
 async def make(engine: Engine) -> AsyncIterator[Make]:
     made: list[BulkClient] = []
 
-    def factory(faults: str | None = None, **kw: object) -> BulkClient:
-        app = create_app(engine, FaultSpec.parse(faults) if faults else None)
-        client = BulkClient(
-            Connection(URL, engine.issue_session()),
-            transport=httpx.ASGITransport(app=app),
-            retry=RetryPolicy(sleep=_no_sleep),
-            **kw,  # type: ignore[arg-type]
-        )
+    def factory(faults: str | None = None, **kw: Any) -> BulkClient:
+        app = create_app(engine, fault_spec(faults))
+        client = bulk_client(engine, app, **kw)
         made.append(client)
         return client
 

@@ -7,19 +7,6 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from api_fakes import (
-    BATCH_ID,
-    INSTANCE,
-    JOB_ID,
-    SESSION,
-    FakeClock,
-    Script,
-    error_xml,
-    html,
-    job_xml,
-    jsn,
-    xml,
-)
 
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
@@ -34,6 +21,19 @@ from bulktui.api.errors import (
 )
 from bulktui.api.lifecycle import JobKind
 from bulktui.api.retry import RetryPolicy, parse_retry_after
+from tests.api.api_fakes import (
+    BATCH_ID,
+    INSTANCE,
+    JOB_ID,
+    SESSION,
+    FakeClock,
+    Script,
+    error_xml,
+    html,
+    job_xml,
+    jsn,
+    xml,
+)
 
 MakeClient = Callable[..., tuple[BulkClient, Script]]
 FRESH = "00D5g000004SkLT!FRESHsessionFRESHsession"

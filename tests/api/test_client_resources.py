@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-from api_fakes import BATCH_ID, JOB_ID, SESSION, Script, job, job_xml, jsn, xml
 
 from bulktui.api import wire
 from bulktui.api.client import BulkClient
@@ -16,6 +15,7 @@ from bulktui.api.enums import BatchState, ConcurrencyMode, ContentType, JobState
 from bulktui.api.ids import InvalidIdError
 from bulktui.api.lifecycle import JobKind
 from bulktui.api.models import ApiUsage, BatchInfo, RecordError, RecordResult
+from tests.api.api_fakes import BATCH_ID, JOB_ID, SESSION, Script, job, job_xml, jsn, xml
 
 MakeClient = Callable[..., tuple[BulkClient, Script]]
 BATCH = BatchInfo(id=BATCH_ID, job_id=JOB_ID, state=BatchState.QUEUED, number_records_processed=0)

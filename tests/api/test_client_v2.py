@@ -10,19 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from api_fakes import INSTANCE, SESSION, FakeClock
-from v2_fakes import (
-    UNKNOWN,
-    V1_JOB,
-    V2_JOB,
-    V2_QUERY,
-    V2Org,
-    json_response,
-    streamed,
-    v1_job,
-    v2_job,
-    v2_wire,
-)
 
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
@@ -40,6 +27,19 @@ from bulktui.api.lifecycle import JobKind, kind_of
 from bulktui.api.retry import RetryPolicy
 from bulktui.api.streams import PIECE_BYTES
 from bulktui.api.v2 import V2Jobs
+from tests.api.api_fakes import INSTANCE, SESSION, FakeClock
+from tests.api.v2_fakes import (
+    UNKNOWN,
+    V1_JOB,
+    V2_JOB,
+    V2_QUERY,
+    V2Org,
+    json_response,
+    streamed,
+    v1_job,
+    v2_job,
+    v2_wire,
+)
 
 DATA = "/services/data/v64.0"
 

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-from api_fakes import JOB_ID, FakeClock, Script, error_xml, job, job_xml, jsn, xml
 
 from bulktui.api import wire
 from bulktui.api.client import BulkClient
@@ -29,6 +28,7 @@ from bulktui.api.ids import make_id
 from bulktui.api.lifecycle import JobKind
 from bulktui.api.paging import PageGuard
 from bulktui.api.retry import RetryPolicy, parse_retry_after
+from tests.api.api_fakes import JOB_ID, FakeClock, Script, error_xml, job, job_xml, jsn, xml
 
 MakeClient = Callable[..., tuple[BulkClient, Script]]
 HUGE_LIMIT = "api-usage=" + "9" * 5000 + "/15000"

@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from api_fakes import INSTANCE, JOB_ID, SESSION, Script, error_xml, job_xml
 
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.lifecycle import JobKind
 from bulktui.api.redact import MASK, redact, redact_headers
+from tests.api.api_fakes import INSTANCE, JOB_ID, SESSION, Script, error_xml, job_xml
 
 MakeClient = Callable[..., tuple[BulkClient, Script]]
 FRESH = "fresh-opaque-emulator-token-1234"

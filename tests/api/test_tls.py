@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from api_fakes import JOB_ID, SESSION, job_xml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -24,6 +23,7 @@ from bulktui.api.errors import TransportError
 from bulktui.api.exchange import ssl_context
 from bulktui.api.lifecycle import JobKind
 from bulktui.api.retry import RetryPolicy
+from tests.api.api_fakes import JOB_ID, SESSION, job_xml
 
 
 def _self_signed(tmp: Path) -> tuple[Path, Path]:

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from emu import Emu, run_cli, running_emulator
 
 from bulktui.auth.profiles import config_path
+from tests.auth.emu import Emu, run_cli, running_emulator
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_unreadable_key_file(emu: Emu, tmp_path: Path) -> None:
 
 
 def test_key_file_gone_after_login(emu: Emu, tmp_path: Path) -> None:
-    from emu import key_pair
+    from tests.auth.emu import key_pair
 
     login = emu.login
     key = tmp_path / "k.pem"

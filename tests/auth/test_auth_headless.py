@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from emu import Emu, grep_tree, run_cli, running_emulator
 
 import bulktui.auth.prompt
 from bulktui.auth.secrets import encrypted_file_path
+from tests.auth.emu import Emu, grep_tree, run_cli, running_emulator
 
 MASTER = "correct horse battery"
 

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from emu import Emu, run_cli, running_emulator
 
 from bulktui.auth.errors import ConfigFileError, KeyringAccessError
 from bulktui.auth.profiles import Method, Profile, ProfileStore
 from bulktui.auth.secrets import SecretStore
 from bulktui.core import files
+from tests.auth.emu import Emu, run_cli, running_emulator
 
 
 def test_read_config_text(tmp_path: Path) -> None:
@@ -96,7 +96,7 @@ def test_a_secret_that_cannot_be_stored_takes_its_new_profile_with_it(
     )
     assert result.code != 0 and "refused the write" in result.err
     assert ProfileStore().find("p") is None  # no profile without its secrets
-    from test_auth_methods_e2e import entries
+    from tests.auth.test_auth_methods_e2e import entries
 
     assert entries("p") == {}  # and no secret without its profile
 
@@ -128,7 +128,7 @@ def test_encrypted_file_without_its_extra(monkeypatch: pytest.MonkeyPatch) -> No
 def test_an_sf_profile_works_without_a_keyring(
     emu: Emu, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_keyring: None
 ) -> None:
-    from fake_sf import FakeSf
+    from tests.auth.fake_sf import FakeSf
 
     sf = FakeSf(tmp_path / "sf")
     for key, value in sf.env().items():

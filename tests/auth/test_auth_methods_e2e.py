@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from emu import Emu, grep_tree, key_pair, run_cli, running_emulator
-from fake_sf import FakeSf
 
 from bulktui.auth import endpoints
 from bulktui.auth.secrets import SERVICE
+from tests.auth.emu import Emu, grep_tree, key_pair, run_cli, running_emulator
+from tests.auth.fake_sf import FakeSf
 
 
 @pytest.fixture

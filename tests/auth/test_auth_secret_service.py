@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from emu import Emu, grep_tree, run_cli, running_emulator
 
 from bulktui.auth.profiles import KeyringChoice, ProfileStore
 from bulktui.auth.secrets import SERVICE, open_store
+from tests.auth.emu import Emu, grep_tree, run_cli, running_emulator
 
 pytestmark = [
     pytest.mark.secret_service,

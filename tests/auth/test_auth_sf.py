@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fake_sf import FakeSf
 
 from bulktui.auth.errors import SfCliError
 from bulktui.auth.sfcli import sf_login
+from tests.auth.fake_sf import FakeSf
 
 
 @pytest.fixture

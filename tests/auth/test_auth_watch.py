@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from emu import SOAP, TOKEN, key_pair, make_engine
 
 from bulktui.api.client import BulkClient
 from bulktui.api.retry import RetryPolicy
@@ -25,6 +24,7 @@ from bulktui.emulator.clock import ManualClock
 from bulktui.emulator.demo import seed_demo
 from bulktui.emulator.engine import Engine
 from bulktui.emulator.faults import FaultSpec
+from tests.auth.emu import SOAP, TOKEN, key_pair, make_engine
 
 BASE = "http://127.0.0.1"
 INTERVAL = 5.0

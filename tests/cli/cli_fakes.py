@@ -18,6 +18,7 @@ from bulktui.api.enums import BatchState, ContentType, JobState, JobType, Operat
 from bulktui.api.models import BatchInfo, JobInfo
 from bulktui.api.retry import RetryPolicy
 from bulktui.cli import jobs_cmd
+from tests.support.clock import no_sleep
 
 URL = "https://org.example.my.salesforce.com"
 SESSION = "00D5g000004SkLT!AQcAQH0dMHZfz9gRJ7Z9k2xsecretCLI"
@@ -141,14 +142,10 @@ def install(monkeypatch: pytest.MonkeyPatch, org: FakeOrg) -> None:
             connection,
             transport=httpx.MockTransport(org.handle),
             reauthenticate=reauthenticate,
-            retry=RetryPolicy(sleep=_no_sleep),
+            retry=RetryPolicy(sleep=no_sleep),
         )
 
     monkeypatch.setattr(jobs_cmd, "BulkClient", factory)
-
-
-async def _no_sleep(seconds: float) -> None:
-    return None
 
 
 class Terminal(io.StringIO):

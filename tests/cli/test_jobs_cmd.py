@@ -8,11 +8,22 @@ import json
 import sys
 
 import pytest
-from cli_fakes import BATCH, CONNECT, JOB_A, JOB_B, SESSION, URL, USER, FakeOrg, Terminal, install
 
 from bulktui.api.enums import JobState, JobType
 from bulktui.api.ids import JOB_PREFIX, make_id
 from bulktui.cli import main
+from tests.cli.cli_fakes import (
+    BATCH,
+    CONNECT,
+    JOB_A,
+    JOB_B,
+    SESSION,
+    URL,
+    USER,
+    FakeOrg,
+    Terminal,
+    install,
+)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_fakes import CONNECT, JOB_A, FakeOrg, Terminal, install
 
 from bulktui.api.ids import JOB_PREFIX, make_id
 from bulktui.cli import main
@@ -27,6 +26,7 @@ from bulktui.core.journal_files import default_path
 from bulktui.emulator.engine import Engine
 from bulktui.emulator.seeding import seed_jobs
 from bulktui.emulator.server import EmulatorServer
+from tests.cli.cli_fakes import CONNECT, JOB_A, FakeOrg, Terminal, install
 
 
 @dataclass

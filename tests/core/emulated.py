@@ -1,4 +1,5 @@
-"""An org on the real emulator, in process, on a manual clock, with a poller pointed at it."""
+"""An org on the real emulator, in process, on a manual clock, with a poller pointed at it
+(the engine, app and client come from tests/support/emulator.py)."""
 
 from __future__ import annotations
 
@@ -10,23 +11,19 @@ from typing import Any
 import httpx
 
 from bulktui.api.client import BulkClient
-from bulktui.api.connection import Connection
-from bulktui.api.retry import RetryPolicy
 from bulktui.core.config import PollerConfig
 from bulktui.core.poller import Poller
 from bulktui.core.snapshot import Snapshot
-from bulktui.emulator import Engine, FaultSpec, ManualClock, create_app
+from bulktui.emulator import Engine, ManualClock
 from bulktui.emulator.seeding import seed_jobs
 from bulktui.emulator.state import Job
+from tests.support.emulator import URL, emulated_org, running_job
 
-URL = "http://127.0.0.1"
+__all__ = ["GET_BATCHES", "GET_JOB", "LISTS", "URL", "Org", "make_org"]
+
 GET_JOB = "GET /services/async/{v}/job/{jobId}"
 GET_BATCHES = "GET /services/async/{v}/job/{jobId}/batch"
 LISTS = ("GET /services/data/v{v}/jobs/ingest", "GET /services/data/v{v}/jobs/query")
-
-
-async def _no_sleep(seconds: float) -> None:
-    return None
 
 
 @dataclass
@@ -77,32 +74,9 @@ class Org:
         self, batches: int = 2, rows: int = 400, rate: float = 5.0, close: bool = True
     ) -> Job:
         """A job that really processes: ``rate`` records/s per batch."""
-        user = self.engine.default_user
-        job = self.engine.create_job(
-            user, {"operation": "insert", "object": "Account", "contentType": "CSV"}, "64.0"
-        )
-        job.records_per_second = rate
-        body = ("Name\n" + "".join(f"Acme {i}\n" for i in range(rows))).encode()
-        for _ in range(batches):
-            self.engine.add_batch(job, user, body, "text/csv")
-        if close:
-            self.engine.update_job(job, user, {"state": "Closed"})
-        return job
+        return running_job(self.engine, batches=batches, rows=rows, rate=rate, close=close)
 
 
 def make_org(faults: str | None = None, *, reauth: bool = True) -> Org:
-    clock = ManualClock()
-    engine = Engine(clock=clock)
-    app = create_app(engine, FaultSpec.parse(faults) if faults else None)
-
-    async def renew() -> Connection:
-        return Connection(URL, engine.issue_session())
-
-    client = BulkClient(
-        Connection(URL, engine.issue_session()),
-        transport=httpx.ASGITransport(app=app),
-        reauthenticate=renew if reauth else None,
-        retry=RetryPolicy(sleep=_no_sleep),
-    )
-    control = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=URL)
-    return Org(engine, clock, client, control)
+    org = emulated_org(faults)
+    return Org(org.engine, org.clock, org.client(reauth=reauth), org.http())

@@ -5,27 +5,17 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from bulktui.api.enums import BatchState, JobState, JobType, Operation
 from bulktui.api.errors import ApiError
 from bulktui.api.ids import JOB_PREFIX, make_id
 from bulktui.api.lifecycle import JobKind
 from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo
+from tests.support.clock import T0
+from tests.support.clock import ManualClock as ManualClock  # the tests import it from here
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ME = "005000000000001AAA"
-
-
-class ManualClock:
-    def __init__(self, start: datetime = T0) -> None:
-        self._now = start
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
 
 
 def job_id(n: int) -> str:

@@ -5,25 +5,17 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-import httpx
-
-from bulktui.api.client import BulkClient
-from bulktui.api.connection import Connection
 from bulktui.api.lifecycle import has_counts
 from bulktui.core.journal import Journal
-from bulktui.emulator import Engine, ManualClock, create_app, seed_demo
-
-URL = "http://127.0.0.1"
+from bulktui.emulator import seed_demo
+from tests.support.emulator import emulated_org
 
 
 async def test_listed_and_read_jobs_round_trip(tmp_path: Path) -> None:
-    clock = ManualClock()
-    engine = Engine(clock=clock)
-    seed_demo(engine, random.Random(7))
-    client = BulkClient(
-        Connection(URL, engine.issue_session()),
-        transport=httpx.ASGITransport(app=create_app(engine)),
-    )
+    org = emulated_org()
+    clock = org.clock
+    seed_demo(org.engine, random.Random(7))
+    client = org.client(reauth=False)
     async with client:
         listed = await client.list_jobs()
         read = [await client.get_job(job.id) for job in listed[:5]]

@@ -1,4 +1,5 @@
-"""Shared helpers for the emulator tests: an in-process org on a manual clock."""
+"""Shared helpers for the emulator tests: an in-process org on a manual clock (built by
+tests/support/emulator.py), spoken to on the wire."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import httpx
 
 from bulktui.api import wire
 from bulktui.api.models import BatchInfo, JobInfo
-from bulktui.emulator import Engine, EngineConfig, ManualClock, create_app
+from bulktui.emulator import Engine, EngineConfig, ManualClock
 from bulktui.emulator.faults import FaultSpec
+from tests.support.emulator import emulated_org
 
 NS = wire.NAMESPACE
 V = "64.0"
@@ -82,10 +84,6 @@ class Org:
 
 
 def make_org(config: EngineConfig | None = None, faults: FaultSpec | None = None) -> Org:
-    clock = ManualClock()
-    engine = Engine(clock, config or EngineConfig())
-    app = create_app(engine, faults)
-    http = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://emulator.test"
-    )
-    return Org(engine, clock, http, engine.issue_session())
+    org = emulated_org(faults, config=config)
+    http = org.http(base_url="http://emulator.test")
+    return Org(org.engine, org.clock, http, org.engine.issue_session())

@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -32,15 +32,15 @@ from bulktui.api.errors import BulkError
 from bulktui.api.retry import RetryPolicy
 from bulktui.core.live import LiveBackend
 from bulktui.core.snapshot import LinkState
-from bulktui.emulator import Engine, EngineConfig, FaultSpec, ManualClock, create_app
+from bulktui.emulator import Engine, EngineConfig, ManualClock
 from bulktui.emulator.seeding import seed_jobs
 from bulktui.text import one_line
 from bulktui.ui import format as fmt
 from bulktui.ui.app import ConsoleApp
+from tests.support.clock import T0 as T0  # the tests import it from here
+from tests.support.emulator import URL, emulated_org
 from tests.ui.harness import screen_text, wait_until
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-URL = "http://127.0.0.1"
 V = "64.0"
 CREATE = "POST /services/async/{v}/job"
 ADD_BATCH = "POST /services/async/{v}/job/{jobId}/batch"
@@ -228,10 +228,6 @@ class Console:
         return self.app.last_message or ("", "")
 
 
-def _spec(faults: str | None) -> FaultSpec | None:
-    return FaultSpec.parse(faults) if faults else None
-
-
 def build_console(
     seed: Sequence[dict[str, Any]] | Callable[[Engine], Sequence[dict[str, Any]]] = (),
     *,
@@ -240,11 +236,10 @@ def build_console(
     config: EngineConfig | None = None,
     retry_seed: int = 1,
 ) -> Console:
-    clock = ManualClock(T0)
-    engine = Engine(clock, config or EngineConfig())
+    org = emulated_org(faults, config=config, start=T0)
+    clock, engine, asgi = org.clock, org.engine, org.app
     specs = seed(engine) if callable(seed) else seed
     made = seed_jobs(engine, list(specs)) if specs else []
-    asgi = create_app(engine, _spec(faults))
     transport = FaultyTransport(asgi, clock)
 
     async def clock_sleep(seconds: float) -> None:
@@ -293,7 +288,7 @@ def build_console(
     )
     backend.poller._select_delay = 0  # a settling pause would be one more gated sleep
     app = ConsoleApp(backend, now=clock.now, theme_dirs=None)
-    control = httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi), base_url=URL)
+    control = org.http()
     console = Console(
         clock,
         engine,

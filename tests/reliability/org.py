@@ -13,6 +13,7 @@ from bulktui.api.wire import format_datetime_xml
 from bulktui.emulator import Engine
 from bulktui.emulator.state import Job
 from tests.reliability.console import T0, Console
+from tests.support.emulator import running_job
 
 ENDED = 20
 OPEN = 8
@@ -45,16 +46,7 @@ def busy_org(engine: Engine) -> list[dict[str, Any]]:
 
 def running(engine: Engine, *, rows: int = 3000, rate: float = 5.0, batches: int = 2) -> Job:
     """A load that processes ``rate`` records/s per batch on the engine's clock."""
-    user = engine.default_user
-    job = engine.create_job(
-        user, {"operation": "insert", "object": "Account", "contentType": "CSV"}, "64.0"
-    )
-    job.records_per_second = rate
-    body = ("Name\n" + "".join(f"Acme {i}\n" for i in range(rows))).encode()
-    for _ in range(batches):
-        engine.add_batch(job, user, body, "text/csv")
-    engine.update_job(job, user, {"state": "Closed"})
-    return job
+    return running_job(engine, rows=rows, rate=rate, batches=batches)
 
 
 def open_jobs(console: Console) -> list[str]:

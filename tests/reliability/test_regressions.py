@@ -13,18 +13,17 @@ from bulktui.api.connection import Connection
 from bulktui.api.errors import ReauthenticationError
 from bulktui.api.lifecycle import JobKind
 from bulktui.api.retry import RetryPolicy
-from bulktui.emulator import Engine, ManualClock, create_app
+from bulktui.emulator import Engine
 from bulktui.emulator.seeding import seed_jobs
 from tests.reliability.console import build_console
 from tests.reliability.org import busy_org
-
-URL = "http://127.0.0.1"
+from tests.support.emulator import URL, emulated_org
 
 
 def _org() -> tuple[Engine, httpx.ASGITransport, str]:
-    engine = Engine(ManualClock())
-    job = seed_jobs(engine, [{"object": "Account", "state": "Open"}])[0]
-    return engine, httpx.ASGITransport(app=create_app(engine)), job.id
+    org = emulated_org()
+    job = seed_jobs(org.engine, [{"object": "Account", "state": "Open"}])[0]
+    return org.engine, httpx.ASGITransport(app=org.app), job.id
 
 
 async def test_the_sign_in_goes_on_when_every_request_waiting_for_it_is_cancelled() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +15,12 @@ from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.retry import RetryPolicy
 from bulktui.core.live import LiveBackend
-from bulktui.emulator import Engine, EngineConfig, ManualClock, create_app
+from bulktui.emulator import Engine, EngineConfig, ManualClock
 from bulktui.emulator.seeding import seed_jobs
 from bulktui.ui.app import ConsoleApp
+from tests.support.clock import T0 as T0  # the tests import it from here
+from tests.support.emulator import emulated_org
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 INSTANCE = "http://127.0.0.1:8443"
 
 
@@ -72,11 +72,10 @@ def build(
     theme: str | None = None,
     theme_dirs: list[Path] | None = None,
 ) -> Harness:
-    clock = ManualClock(T0)
-    engine = Engine(clock, EngineConfig(session_seconds=10**8))
+    org = emulated_org(config=EngineConfig(session_seconds=10**8), start=T0)
+    clock, engine, asgi = org.clock, org.engine, org.app
     specs = seed(engine) if callable(seed) else seed
     made = seed_jobs(engine, list(specs)) if specs else []
-    asgi = create_app(engine)
     transport = SwitchableTransport(asgi)
     retry = RetryPolicy(max_attempts=2, sleep=_no_sleep)
     client = BulkClient(
