@@ -112,6 +112,11 @@ class Poller:
         return self._paused
 
     @property
+    def cycling(self) -> bool:
+        """A cycle, or a round between cycles, is running now."""
+        return self._lock.locked()
+
+    @property
     def busy(self) -> bool:
         """A cycle or a round between cycles is running, or a forced one is pending."""
         return self._lock.locked() or self._force

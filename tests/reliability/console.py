@@ -30,6 +30,7 @@ from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.errors import BulkError
 from bulktui.api.retry import RetryPolicy
+from bulktui.core.config import PollerConfig
 from bulktui.core.live import LiveBackend
 from bulktui.core.snapshot import LinkState
 from bulktui.emulator import Engine, EngineConfig, ManualClock
@@ -173,7 +174,7 @@ class Console:
     def quiet(self) -> bool:
         """The poller is parked in its sleep (nothing in flight)."""
         poller = self.backend.poller
-        return self.gate.waiting is not None and not poller._lock.locked()
+        return self.gate.waiting is not None and not poller.cycling
 
     async def step(self, pilot: Any, n: int = 1) -> None:
         """Let the poller's next ``n`` waits elapse: each one ends in a scheduled cycle."""
@@ -285,8 +286,8 @@ def build_console(
         interval=interval,
         clock=clock,
         sleep=gate.sleep,
+        config=PollerConfig(select_delay=0),  # a settling pause would be one more gated sleep
     )
-    backend.poller._select_delay = 0  # a settling pause would be one more gated sleep
     app = ConsoleApp(backend, now=clock.now, theme_dirs=None)
     control = org.http()
     console = Console(

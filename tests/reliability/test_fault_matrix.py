@@ -42,6 +42,7 @@ from bulktui.api.connection import Connection
 from bulktui.api.enums import ContentType, JobState, Operation
 from bulktui.api.errors import AmbiguousResultError, BulkError
 from bulktui.api.retry import RetryPolicy
+from bulktui.core.config import PollerConfig
 from bulktui.core.live import LiveBackend
 from bulktui.core.snapshot import LinkState
 from bulktui.emulator import ManualClock
@@ -335,8 +336,14 @@ def _loopback_console(url: str, session_id: str) -> Console:
     )
     client = BulkClient(Connection(url, session_id), reauthenticate=reauthenticate, retry=retry)
     gate = Gate(clock)
-    backend = LiveBackend(client, instance_url=url, interval=5.0, clock=clock, sleep=gate.sleep)
-    backend.poller._select_delay = 0
+    backend = LiveBackend(
+        client,
+        instance_url=url,
+        interval=5.0,
+        clock=clock,
+        sleep=gate.sleep,
+        config=PollerConfig(select_delay=0),
+    )
     app = ConsoleApp(backend, now=clock.now, theme_dirs=None)
     console = Console(
         clock,

@@ -14,6 +14,7 @@ import httpx
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.retry import RetryPolicy
+from bulktui.core.config import PollerConfig
 from bulktui.core.live import LiveBackend
 from bulktui.emulator import Engine, EngineConfig, ManualClock
 from bulktui.emulator.seeding import seed_jobs
@@ -86,8 +87,11 @@ def build(
         transport=httpx.ASGITransport(app=asgi),
         retry=retry,
     )
-    backend = LiveBackend(client, instance_url=INSTANCE, interval=interval, clock=clock)
-    backend.poller._select_delay = 0  # no need to let a cursor settle in tests
+    # no need to let a cursor settle in tests
+    config = PollerConfig(select_delay=0)
+    backend = LiveBackend(
+        client, instance_url=INSTANCE, interval=interval, clock=clock, config=config
+    )
     app = ConsoleApp(
         backend, now=clock.now, read_only=read_only, theme=theme, theme_dirs=theme_dirs
     )
@@ -105,7 +109,7 @@ async def wait_until(pilot: Any, predicate: Callable[[], bool], timeout: float =
 
 
 def idle(h: Harness) -> bool:
-    return not h.backend.poller._lock.locked() and not h.backend.poller._force
+    return not h.backend.poller.busy
 
 
 async def started(pilot: Any, h: Harness) -> None:
