@@ -15,6 +15,8 @@ from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.retry import RetryPolicy
 from bulktui.core.config import PollerConfig
+from bulktui.core.guard_rules import parse_rules
+from bulktui.core.guard_session import build_guards
 from bulktui.core.live import LiveBackend
 from bulktui.emulator import Engine, EngineConfig, ManualClock
 from bulktui.emulator.seeding import seed_jobs
@@ -72,6 +74,8 @@ def build(
     interval: float = 3600.0,
     theme: str | None = None,
     theme_dirs: list[Path] | None = None,
+    rules: str | None = None,
+    arm: bool = False,
 ) -> Harness:
     org = emulated_org(config=EngineConfig(session_seconds=10**8), start=T0)
     clock, engine, asgi = org.clock, org.engine, org.app
@@ -92,8 +96,18 @@ def build(
     backend = LiveBackend(
         client, instance_url=INSTANCE, interval=interval, clock=clock, config=config
     )
+    guards = None
+    if rules is not None:
+        guards = build_guards(
+            parse_rules(rules), backend, arm=arm, read_only=read_only, dry_run=False, clock=clock
+        )
     app = ConsoleApp(
-        backend, now=clock.now, read_only=read_only, theme=theme, theme_dirs=theme_dirs
+        backend,
+        now=clock.now,
+        read_only=read_only,
+        theme=theme,
+        theme_dirs=theme_dirs,
+        guards=guards,
     )
     return Harness(clock, engine, transport, client, backend, app, admin, [j.id for j in made])
 

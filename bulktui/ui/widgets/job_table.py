@@ -436,7 +436,10 @@ class JobTable(ScrollView, can_focus=True):
         pending = self._pending.get(view.id)
         name = fmt.created_by(job, self._names)
         failed, flagged = fmt.failed_cell(view, self.threshold)
-        flagged = flagged or view.id in self._rule_flags
+        if view.id in self._rule_flags:  # a guard rule flagged it: a glyph, not colour alone
+            flagged = True
+            if fmt.FLAG_GLYPH not in failed:
+                failed = f"{failed} {fmt.FLAG_GLYPH}"
         state = fmt.job_state(view, pending)
         objop = fmt.object_operation(job)
         cells = {
