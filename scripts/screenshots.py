@@ -25,10 +25,10 @@ import httpx
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.enums import JobState
+from bulktui.core.live import LiveBackend
 from bulktui.emulator import Engine, EngineConfig, ManualClock, create_app
 from bulktui.emulator.demo import seed_demo
 from bulktui.ui.app import ConsoleApp
-from bulktui.ui.backend import LiveBackend
 from bulktui.ui.screens.failed_records import FailedRecordsScreen
 from bulktui.ui.screens.job_detail import JobDetailScreen
 
