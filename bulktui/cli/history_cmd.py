@@ -95,7 +95,23 @@ def journal_for_args(
     from bulktui.core.journal import DEFAULT_RETENTION, open_journal
 
     choice = journal_choice(args, instance_url, environ)
+    days = retention_days(os.environ if environ is None else environ)
+    if retention is None and days is not None:
+        retention = timedelta(days=days)
     return open_journal(choice, on_problem=on_problem, retention=retention or DEFAULT_RETENTION)
+
+
+RETENTION_ENV = "BULKTUI_JOURNAL_DAYS"
+
+
+def retention_days(environ: Mapping[str, str]) -> int | None:
+    """``BULKTUI_JOURNAL_DAYS``: how long the journal keeps a job (default 180 days)."""
+    raw = environ.get(RETENTION_ENV, "").strip()
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 36_500:
+        raise UsageError(f"{RETENTION_ENV}={raw[:20]!r} is not a number of days (1 to 36,500)")
+    return int(raw)
 
 
 @contextlib.contextmanager

@@ -50,7 +50,7 @@ from bulktui.ui.screens.job_detail import JobDetailScreen
 from bulktui.ui.screens.main import MainScreen
 from bulktui.ui.screens.message_log import MessageLogScreen
 from bulktui.ui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
-from bulktui.ui.themes import DEFAULT_THEME, load_themes, with_defaults
+from bulktui.ui.themes import DEFAULT_THEME, ascii_borders, load_themes, with_defaults
 from bulktui.ui.widgets.job_table import JobTable
 
 FREEZE_STEP = 1000
@@ -130,6 +130,7 @@ class ConsoleApp(LiveControlsApp):
         )
 
     def on_mount(self) -> None:
+        self.set_class(ascii_borders(), "-ascii")
         self.call_after_refresh(self._started)
 
     def on_resize(self, event: events.Resize) -> None:

@@ -22,6 +22,7 @@ from bulktui.ui import format as fmt
 from bulktui.ui import keys
 from bulktui.ui.messages import Said
 from bulktui.ui.screens.early_keys import type_into_opening_filter
+from bulktui.ui.themes import ascii_borders
 from bulktui.ui.widgets.job_table import SORT_BY_KEY, SORTS, JobTable
 from bulktui.ui.widgets.quiet import QuietStatic
 from bulktui.ui.widgets.status_header import StatusHeader
@@ -132,7 +133,7 @@ class MainScreen(Screen[None]):
         yield StatusHeader(instance_url=self.instance_url, now=self.now, read_only=self.read_only)
         yield QuietStatic(id="problem")
         yield JobTable(id="jobs", now=self.now, threshold=self.threshold)
-        yield Rule(id="summary-rule")
+        yield Rule(id="summary-rule", line_style="ascii" if ascii_borders() else "solid")
         yield QuietStatic(id="summary")
         yield Input(placeholder="filter: type words; enter keeps, escape clears", id="filter")
         with Horizontal(id="statusbar"):
