@@ -1,6 +1,6 @@
 """The console's figures (issue 3, "Figures to reach"), measured on the real thing.
 
-    python bench/bench_console.py [--only startup|idle|bytes|keys] [--jobs 1000] [--big 10000]
+    python bench/bench_console.py [--only startup|idle|bytes|keys|journal] [--jobs 1000] [--big 10000]
 
 Each figure starts a real ``bulktui emulator`` subprocess on loopback, seeds it through
 ``POST /_emulator/seed``, and runs ``bulktui --instance-url … --session-id …`` as a subprocess
@@ -33,11 +33,13 @@ import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -236,20 +238,19 @@ COLOURS = {
 COLOUR = "truecolor"
 
 
-def console(emulator: Emulator, cols: int = 120, rows: int = 35) -> Terminal:
+def console(
+    emulator: Emulator, cols: int = 120, rows: int = 35, journal: Path | None = None
+) -> Terminal:
+    """The console on ``emulator``; with ``journal``, that journal file, else none (``off``):
+    the figures compare with those from before the journal existed, and a bench never writes
+    into the user's own state directory."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BULKTUI_", "NO_COLOR"))}
     for name in ("TEXTUAL_THEME", "COLORTERM", "TERM"):
         env.pop(name, None)
     env.update(COLOURS[COLOUR], LANG="C.UTF-8")
-    args = [
-        sys.executable,
-        "-m",
-        "bulktui",
-        "--instance-url",
-        emulator.url,
-        "--session-id",
-        emulator.session_id,
-    ]
+    env["BULKTUI_SESSION_ID"] = emulator.session_id  # never on a command line
+    env["BULKTUI_JOURNAL"] = str(journal) if journal is not None else "off"
+    args = [sys.executable, "-m", "bulktui", "--instance-url", emulator.url]
     return Terminal.spawn(args, env, cols, rows)
 
 
@@ -277,6 +278,37 @@ def figure_startup(jobs: int, runs: int) -> None:
         )
     finally:
         emulator.stop()
+
+
+def figure_journal_startup(jobs: int) -> None:
+    """Issue 13: launch → the full table from a warm journal, before any network answer, with
+    the emulator stopped. A first run fills the journal; the emulator is then stopped and the
+    console started again on the same org."""
+    emulator = start_emulator()
+    with tempfile.TemporaryDirectory() as scratch:
+        journal = Path(scratch) / "journal.sqlite3"
+        try:
+            seed(emulator, jobs)
+            term = console(emulator, journal=journal)
+            try:
+                first = term.wait_for(f"{jobs:,} jobs".encode(), 60)
+                time.sleep(3)  # a snapshot or two recorded
+            finally:
+                term.quit()
+        finally:
+            emulator.stop()
+        term = console(emulator, journal=journal)  # the emulator is gone: nothing answers
+        try:
+            warm = term.wait_for(f"{jobs:,} jobs".encode(), 60)
+            said = term.wait_for(b"journal", 10)
+        finally:
+            term.quit()
+    print(
+        f"journal startup, {jobs:,} jobs, 120x35:\n"
+        f"  first launch (network):              all rows after {first:.2f} s\n"
+        f"  relaunch, warm journal, no emulator: all rows after {warm:.2f} s "
+        f"(header names the journal after {said:.2f} s)   target <= 0.5 s"
+    )
 
 
 def settle_backfill(term: Terminal, jobs: int) -> None:
@@ -396,7 +428,7 @@ def figure_keys(jobs: int, presses: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=("startup", "idle", "bytes", "keys"))
+    parser.add_argument("--only", choices=("startup", "idle", "bytes", "keys", "journal"))
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--big", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
@@ -413,6 +445,8 @@ def main() -> int:
         figure_idle_and_bytes(args.jobs, args.window)
     if args.only in (None, "keys"):
         figure_keys(args.big, args.presses)
+    if args.only in (None, "journal"):
+        figure_journal_startup(args.big)
     return 0
 
 
