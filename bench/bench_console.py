@@ -1,6 +1,7 @@
 """The console's figures (issue 3, "Figures to reach"), measured on the real thing.
 
-    python bench/bench_console.py [--only startup|idle|bytes|keys|journal] [--jobs 1000] [--big 10000]
+    python bench/bench_console.py [--only startup|idle|bytes|keys|journal]
+                                  [--jobs 1000] [--big 10000]
 
 Each figure starts a real ``bulktui emulator`` subprocess on loopback, seeds it through
 ``POST /_emulator/seed``, and runs ``bulktui --instance-url … --session-id …`` as a subprocess
