@@ -9,6 +9,9 @@ from textual.widgets import Static
 class QuietStatic(Static):
     """A Static that repaints only when its text really changes (``layout=False``)."""
 
+    # Lay out again on every change, not only when an auto size's length changed (Note).
+    RELAYOUT_ON_CHANGE = False
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(Text(""), id=id, classes=classes, markup=False)
         self._shown: Text = Text("")
@@ -30,6 +33,6 @@ class QuietStatic(Static):
         # over SSH instead of a screen.
         width, height = self.styles.width, self.styles.height
         auto = (width is not None and width.is_auto) or (height is not None and height.is_auto)
-        relayout = auto and text.cell_len != old.cell_len
+        relayout = self.RELAYOUT_ON_CHANGE or (auto and text.cell_len != old.cell_len)
         self.update(text, layout=relayout)
         return True
