@@ -65,7 +65,7 @@ from bulktui.core.journal_rows import (
     safe_text,
     to_ts,
 )
-from bulktui.core.journal_schema import SchemaError, check_identity, migrate
+from bulktui.core.journal_schema import SchemaError, check_identity, migrate, write_transaction
 
 if TYPE_CHECKING:  # a one-shot command never builds a snapshot: not loaded for it
     from bulktui.core.snapshot import Snapshot
@@ -566,8 +566,7 @@ class Journal:
         if not writes and not actions:
             return True
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with write_transaction(db):
                 for sql, params in writes:
                     db.execute(sql, params)
                 if actions:
@@ -580,11 +579,6 @@ class Journal:
                     "INSERT OR REPLACE INTO meta VALUES ('recorded_at', ?)",
                     (str(datetime.now(UTC).timestamp()),),
                 )
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
             self._failed(exc)
             return False
@@ -596,14 +590,8 @@ class Journal:
         if db is None:
             return None
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with write_transaction(db):
                 count = db.execute(sql, params).rowcount
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
         except sqlite3.Error as exc:
             self._failed(exc)
             return None

@@ -10,8 +10,9 @@ left alone.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 APPLICATION_ID = 0x62744A6C  # "btJl": bulktui journal
 SCHEMA_VERSION = 1
@@ -107,8 +108,7 @@ def migrate(
     version = check_identity(db, target)
     if version == target:
         return version
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(db):
         version = check_identity(db, target)
         start = version
         while version < target:
@@ -119,11 +119,21 @@ def migrate(
             version += 1
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         db.execute(f"PRAGMA user_version = {target}")
+    return start
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` on a connection in autocommit mode; any failure rolls
+    back, so a half-written cycle or migration never stays in the file."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
-    return start
 
 
 def check_identity(db: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
