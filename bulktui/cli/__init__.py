@@ -18,9 +18,9 @@ from bulktui import __version__
 from bulktui.api.errors import BulkError
 from bulktui.cli.common import UsageError, add_connection_options, fail
 from bulktui.cli.history_cmd import add_journal_options
+from bulktui.core.budget import add_budget_option
 from bulktui.core.files import ConfigFileError
 from bulktui.core.logfile import logging_to_file
-from bulktui.core.session import add_budget_option
 
 log = logging.getLogger("bulktui")
 

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from bulktui.cli.common import UsageError
 from bulktui.cli.connection import add_subcommand_connection_options
 from bulktui.cli.history_cmd import add_journal_options
+from bulktui.core.budget import add_budget_option
 from bulktui.core.guard_rules import (
     RULES_FILE_NAME,
     RuleFileError,
@@ -27,7 +28,6 @@ from bulktui.core.guard_rules import (
     load_rules_or_default,
 )
 from bulktui.core.guards import EventKind, GuardEvent, decide_arming
-from bulktui.core.session import add_budget_option
 from bulktui.text import one_line
 
 

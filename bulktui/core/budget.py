@@ -19,6 +19,7 @@ the arithmetic is in docs/journal.md, "The API budget".
 
 from __future__ import annotations
 
+import argparse
 import math
 from collections import Counter
 from typing import Final
@@ -157,3 +158,36 @@ class ApiBudget:
         oldest = minute - WINDOW_MINUTES + 1
         for key in [k for k in self._minutes if k < oldest or k > minute]:
             del self._minutes[key]  # a clock set back forgets the "future" too
+
+
+# ``--api-budget N`` lives here, beside the budget, and not in core/session.py: every command
+# builds the parser, and session.py would load the whole live backend to do it.
+MAX_API_BUDGET = 1_000_000  # requests an hour; more is a typo, not a plan
+
+
+def api_budget_arg(text: str) -> int:
+    """``--api-budget N``: a whole number of requests per hour, at least 1."""
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--api-budget wants requests per hour, a whole number: {text[:40]!r}"
+        ) from None
+    if not 1 <= value <= MAX_API_BUDGET:
+        raise argparse.ArgumentTypeError(
+            f"--api-budget must be between 1 and {MAX_API_BUDGET:,} requests per hour"
+        )
+    return value
+
+
+def add_budget_option(parser: argparse.ArgumentParser) -> None:
+    """``--api-budget N`` (requests per hour; default: from the org's daily limit)."""
+    parser.add_argument(
+        "--api-budget",
+        type=api_budget_arg,
+        default=None,
+        metavar="N",
+        help="requests per hour bulktui may spend watching (default: a quarter of the org's "
+        "daily API limit over an 8-hour day, at most 2,000); live jobs and actions are never "
+        "held back",
+    )

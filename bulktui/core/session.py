@@ -8,44 +8,15 @@ and puts the parts together. No Textual here.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from bulktui.core.budget import ApiBudget
+from bulktui.core.budget import ApiBudget, add_budget_option, api_budget_arg
 from bulktui.core.clock import Clock, Sleep, SystemClock, real_sleep
 from bulktui.core.config import PollerConfig
 from bulktui.core.live import ConsoleClient, LiveBackend, SessionJournal
 
-MAX_API_BUDGET = 1_000_000  # requests an hour; more is a typo, not a plan
-
-
-def api_budget_arg(text: str) -> int:
-    """``--api-budget N``: a whole number of requests per hour, at least 1."""
-    try:
-        value = int(text.replace(",", "").replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--api-budget wants requests per hour, a whole number: {text[:40]!r}"
-        ) from None
-    if not 1 <= value <= MAX_API_BUDGET:
-        raise argparse.ArgumentTypeError(
-            f"--api-budget must be between 1 and {MAX_API_BUDGET:,} requests per hour"
-        )
-    return value
-
-
-def add_budget_option(parser: argparse.ArgumentParser) -> None:
-    """``--api-budget N`` (requests per hour; default: from the org's daily limit)."""
-    parser.add_argument(
-        "--api-budget",
-        type=api_budget_arg,
-        default=None,
-        metavar="N",
-        help="requests per hour bulktui may spend watching (default: a quarter of the org's "
-        "daily API limit over an 8-hour day, at most 2,000); live jobs and actions are never "
-        "held back",
-    )
+__all__ = ["add_budget_option", "api_budget_arg", "open_live_backend"]
 
 
 def open_live_backend(
