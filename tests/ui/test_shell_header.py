@@ -31,7 +31,9 @@ async def test_journal_data_is_named_with_its_age_and_a_plain_status_still_works
         header.apply_status(journal)  # type: ignore[arg-type]
         await pilot.pause()
         assert header.query_one("#hdr-age", QuietStatic).plain == "journal 2h"
-        assert "from the journal" in header.query_one("#hdr-link", QuietStatic).plain
+        link = header.query_one("#hdr-link", QuietStatic).plain
+        assert "from the journal" in link
+        assert "live" not in link  # nothing has come from Salesforce yet
         header.apply_status(h.backend.status())  # no source: live data, said as before
         await pilot.pause()
         assert header.query_one("#hdr-link", QuietStatic).plain == "● live"

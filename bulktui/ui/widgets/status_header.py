@@ -187,8 +187,11 @@ class StatusHeader(Horizontal):
 def link_words(status: PollStatus, link: LinkState) -> str:
     """The link as a glyph and a word, and where the data on screen comes from when it is not
     the live org (a poller that knows says ``source``; one that does not is read as live)."""
-    words = f"{fmt.LINK_GLYPHS.get(link, '?')} {link.value}"
     source = getattr(status, "source", None)  # absent on a poller that has no journal
+    if source == "journal" and link is LinkState.LIVE:
+        # Nothing has come from Salesforce yet: the table is the journal's, so not "live".
+        return f"{fmt.LOADING_GLYPH} waiting for Salesforce · from the journal"
+    words = f"{fmt.LINK_GLYPHS.get(link, '?')} {link.value}"
     if source == "journal" and link is not LinkState.PAUSED:
         words += " · from the journal"
     return words
