@@ -16,10 +16,8 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
-
-import httpx
 
 from bulktui.api import wire
 from bulktui.api.connection import Connection, ReauthHook
@@ -51,6 +49,9 @@ from bulktui.api.retry import RetryPolicy
 from bulktui.api.streams import open_stream
 from bulktui.api.v2 import V2Jobs
 
+if TYPE_CHECKING:
+    import httpx
+
 __all__ = ["BATCH_CONTENT_TYPES", "BulkClient", "RetryPolicy"]
 
 log = logging.getLogger("bulktui.api")
@@ -74,7 +75,6 @@ _LIST_ENDPOINTS: dict[str, frozenset[str]] = {
     "ingest": frozenset({"BigObjectIngest", "Classic", "V2Ingest"}),
     "query": frozenset({"Classic", "V2Query", "V2Ingest"}),
 }
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # read: between chunks, not the whole body
 USER_QUERY_BATCH = 100  # ids per SOQL IN (...) clause: keeps the URL well under 16 kB
 
 MAX_KNOWN_KINDS = 100_000  # job ids whose kind find_job remembers
@@ -120,7 +120,7 @@ class BulkClient:
         reauthenticate: ReauthHook | None = None,
         retry: RetryPolicy | None = None,
         *,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: float | httpx.Timeout | None = None,  # None: exchange.DEFAULT_TIMEOUT
         max_body_bytes: int = wire.MAX_BODY_BYTES,
         max_pages: int = MAX_PAGES,
     ) -> None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import AsyncIterator, Iterator
-
-import httpx
+from typing import TYPE_CHECKING
 
 from bulktui.api.errors import ResponseFormatError
+
+if TYPE_CHECKING:
+    import httpx
 
 ACCEPT_ENCODING = "gzip, deflate"
 _STEP = 64 * 1024  # decoded bytes produced per decompress call and stage

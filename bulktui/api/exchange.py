@@ -30,9 +30,7 @@ from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Literal, ParamSpec, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 from bulktui import __version__
 from bulktui.api import wire
@@ -53,16 +51,29 @@ from bulktui.api.redact import redact, redact_headers, register_secret
 from bulktui.api.retry import RetryPolicy, parse_retry_after
 from bulktui.api.wire import parse_error
 
+if TYPE_CHECKING:
+    import httpx
+
 log = logging.getLogger("bulktui.api")
 
 _LOOPBACK = ("127.0.0.1", "localhost", "[::1]")  # URL-pattern spellings: never proxied
 
 Root = Literal["async", "data", "base"]  # /services/async/v, /services/data/vX, the instance
 
-# No byte of the request was written when these are raised (httpcore raises them while
-# opening the connection or waiting for a pooled one), so resending cannot duplicate anything.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+def _not_sent(exc: BaseException) -> bool:
+    """No byte of the request was written when these are raised (httpcore raises them while
+    opening the connection or waiting for a pooled one), so resending cannot duplicate
+    anything."""
+    import httpx
+
+    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,20}", re.ASCII)
+
+DEFAULT_TIMEOUT = 30.0  # seconds: reading (between chunks), writing, waiting for the pool
+DEFAULT_CONNECT_TIMEOUT = 10.0
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -207,7 +218,7 @@ class Exchanger:
         transport: httpx.AsyncBaseTransport | None,
         reauthenticate: ReauthHook | None,
         retry: RetryPolicy,
-        timeout: float | httpx.Timeout,
+        timeout: float | httpx.Timeout | None,
         max_body_bytes: int,
     ) -> None:
         self.connection = connection
@@ -228,29 +239,51 @@ class Exchanger:
         self._reauth_failure: tuple[int, BulkError] | None = None  # (attempt, what it raised)
         self._reauth_task: asyncio.Future[None] | None = None  # the sign-in in flight
         register_secret(connection.session_id)
+        self._timeout = timeout
+        self._transport = transport
+        self._http_client: httpx.AsyncClient | None = None
+        # The network stack (httpx, httpcore, certifi's roots: about 0.2 s) loads with the
+        # first request, not here: a console with a journal paints before it is needed. A CA
+        # bundle given by the user is still read now, so a bad one is refused at once.
+        self._ssl: ssl.SSLContext | None = (
+            ssl_context(connection.ca_file) if connection.ca_file else None
+        )
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        if self._http_client is None:
+            self._http_client = self._new_http_client()
+        return self._http_client
+
+    def _new_http_client(self) -> httpx.AsyncClient:
+        import httpx
+
+        timeout = self._timeout
+        if timeout is None:  # read: between chunks, not the whole body
+            timeout = httpx.Timeout(DEFAULT_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT)
         common: dict[str, Any] = {
             "timeout": timeout,
             "follow_redirects": False,  # a redirect would carry the token to another URL
             # Only encodings decoding.py can decode under its cap (no br, no zstd).
             "headers": {"User-Agent": f"bulktui/{__version__}", "Accept-Encoding": ACCEPT_ENCODING},
         }
-        if transport is None:
-            # httpx builds the transport and, from HTTPS_PROXY/ALL_PROXY/NO_PROXY, the proxy
-            # transports; all of them get this one context (a transport passed in would turn
-            # environment proxies off). An SSLContext also means httpx never reads
-            # SSL_CERT_FILE/SSL_CERT_DIR: --ca-bundle is the only way to trust another CA.
-            # Loopback (the emulator) never goes through a proxy.
-            self._http = httpx.AsyncClient(
-                verify=ssl_context(connection.ca_file),
-                trust_env=True,
-                mounts={f"all://{host}": None for host in _LOOPBACK},
-                **common,
-            )
-        else:
-            self._http = httpx.AsyncClient(transport=transport, trust_env=False, **common)
+        if self._transport is not None:
+            return httpx.AsyncClient(transport=self._transport, trust_env=False, **common)
+        # httpx builds the transport and, from HTTPS_PROXY/ALL_PROXY/NO_PROXY, the proxy
+        # transports; all of them get this one context (a transport passed in would turn
+        # environment proxies off). An SSLContext also means httpx never reads
+        # SSL_CERT_FILE/SSL_CERT_DIR: --ca-bundle is the only way to trust another CA.
+        # Loopback (the emulator) never goes through a proxy.
+        return httpx.AsyncClient(
+            verify=self._ssl or ssl_context(None),
+            trust_env=True,
+            mounts={f"all://{host}": None for host in _LOOPBACK},
+            **common,
+        )
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._http_client is not None:
+            await self._http_client.aclose()
 
     # ----------------------------------------------------------------------- one exchange
 
@@ -327,6 +360,8 @@ class Exchanger:
         maybe_applied = False
         what = f"{method} {path.split('?', 1)[0]}"
         ambiguity = ambiguity or "it may or may not have taken effect; check before repeating it"
+        import httpx  # loaded with the first request (see __init__)
+
         while True:
             connection, generation = self.connection, self._generation
             request = self._build(connection, method, root, path, content, content_type, params)
@@ -349,7 +384,7 @@ class Exchanger:
             except (httpx.RequestError, OSError) as exc:
                 # OSError: real transports wrap socket errors in httpx exceptions, but in-process
                 # ones (ASGITransport) let the app's ConnectionResetError through as is.
-                sent = not isinstance(exc, _NOT_SENT)
+                sent = not _not_sent(exc)
                 if _is_certificate_failure(exc):
                     host = request.url.host
                     raise TransportError(

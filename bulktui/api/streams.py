@@ -14,13 +14,14 @@ from __future__ import annotations
 import zlib
 from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
-from typing import Self
-
-import httpx
+from typing import TYPE_CHECKING, Self
 
 from bulktui.api.errors import ResponseFormatError, TransportError
 from bulktui.api.exchange import Exchanger, Root
 from bulktui.api.redact import redact
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["PIECE_BYTES", "BodyStream", "open_stream"]
 
@@ -83,6 +84,8 @@ class BodyStream:
                 self.bytes_read += len(piece)
                 yield piece
             return
+        import httpx  # loaded already: the answer came through it
+
         layers = _layers(self._response.headers.get("content-encoding", ""), self._what)
         try:
             async for raw in self._response.aiter_raw():
