@@ -24,18 +24,22 @@ from bulktui.core.logfile import logging_to_file
 
 log = logging.getLogger("bulktui")
 
-# Modules that register subcommands, in help order.
-SUBCOMMAND_MODULES = (
-    "bulktui.cli.jobs_cmd",
-    "bulktui.cli.results_cmd",
-    "bulktui.cli.emulator_cmd",
-    "bulktui.cli.login_cmd",
-    "bulktui.cli.history_cmd",
-    "bulktui.cli.watch_cmd",
-)
+# The modules that register subcommands, in help order, with the commands each registers.
+SUBCOMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "bulktui.cli.jobs_cmd": ("jobs", "show", "close", "abort", "create"),
+    "bulktui.cli.results_cmd": ("results",),
+    "bulktui.cli.emulator_cmd": ("emulator",),
+    "bulktui.cli.login_cmd": ("login", "profiles", "logout"),
+    "bulktui.cli.history_cmd": ("history", "actions", "journal"),
+    "bulktui.cli.watch_cmd": ("watch",),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line. With ``argv``, only the modules of the commands named in it
+    are loaded (the others get a bare parser that only keeps their name a valid choice):
+    the console, the most common launch, then never loads the login or watch machinery
+    (httpx among it). ``-h``/``--help`` anywhere loads them all, for the full help."""
     parser = argparse.ArgumentParser(
         prog="bulktui",
         description="A terminal console for Salesforce Bulk API jobs. "
@@ -70,8 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_budget_option(parser)
     parser.set_defaults(handler=_run_console)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for name in SUBCOMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    words = None if argv is None or {"-h", "--help"} & set(argv) else set(argv)
+    for module, commands in SUBCOMMAND_MODULES.items():
+        if words is None or words & set(commands):
+            importlib.import_module(module).register(sub)
+        else:
+            for command in commands:
+                sub.add_parser(command)  # never the one parsed: its name is not in argv
     return parser
 
 
@@ -90,7 +99,9 @@ SOCKS_MISSING = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     stdout_closed = _guard_standard_streams()
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if stdout_closed:
         return fail(
