@@ -13,7 +13,7 @@ import gc
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events, on, work
@@ -25,9 +25,6 @@ from textual.timer import Timer
 
 from bulktui.api import ids
 from bulktui.api.errors import BulkError
-from bulktui.core.guard_rules import GuardAction
-from bulktui.core.guard_session import GuardSession
-from bulktui.core.guards import EventKind, GuardEvent, Outcome
 from bulktui.core.journal_null import NullJournal
 from bulktui.core.live import Backend
 from bulktui.core.snapshot import Snapshot
@@ -44,14 +41,19 @@ from bulktui.ui.messages import (
     PollerStopped,
 )
 from bulktui.ui.screens.failed_records import FailedRecordsScreen
-from bulktui.ui.screens.help import HelpScreen
-from bulktui.ui.screens.history import HistoryScreen, HistorySource
 from bulktui.ui.screens.job_detail import JobDetailScreen
 from bulktui.ui.screens.main import MainScreen
-from bulktui.ui.screens.message_log import MessageLogScreen
 from bulktui.ui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 from bulktui.ui.themes import DEFAULT_THEME, ascii_borders, load_themes, with_defaults
 from bulktui.ui.widgets.job_table import JobTable
+
+if TYPE_CHECKING:
+    from bulktui.core.guard_session import GuardSession
+    from bulktui.core.guards import GuardEvent
+    from bulktui.ui.screens.history import HistorySource
+
+# Screens opened by a key (help, history, the message log) and the guard rules' words load
+# when first needed: a launch loads only what paints the job list.
 
 FREEZE_STEP = 1000
 TYPED_AWAY = keys.typed_away_actions()
@@ -182,6 +184,9 @@ class ConsoleApp(LiveControlsApp):
     def on_guard_event_arrived(self, message: GuardEventArrived) -> None:
         """A rule's event goes to the status line and the message log (l); a flag also rings
         the bell and sends a desktop notification where the terminal supports one."""
+        from bulktui.core.guard_rules import GuardAction
+        from bulktui.core.guards import EventKind, Outcome
+
         event = message.event
         doubtful = event.outcome in (Outcome.REFUSED, Outcome.UNCERTAIN)
         warn = event.event is EventKind.RULE_FIRED or doubtful
@@ -409,15 +414,21 @@ class ConsoleApp(LiveControlsApp):
     # ------------------------------------------------------------------ view keys
 
     def action_help(self) -> None:
+        from bulktui.ui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.binding_allowed))
 
     def action_history(self) -> None:
         """Jobs Salesforce purged, from the journal; nothing there asks the server."""
+        from bulktui.ui.screens.history import HistoryScreen
+
         if not isinstance(self.screen, HistoryScreen):
             self.push_screen(HistoryScreen(self.journal, now=self.now, threshold=self.threshold))
 
     def action_message_log(self) -> None:
+        from bulktui.ui.screens.message_log import MessageLogScreen
+
         if not isinstance(self.screen, MessageLogScreen):
             self.push_screen(MessageLogScreen(self.messages))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from textual import work
 from textual.app import App
@@ -34,11 +34,13 @@ from bulktui.ui.messages import (
     JobLookedUp,
     Said,
 )
-from bulktui.ui.screens.confirm import AbortJobModal, CloseJobModal, ConfirmFacts
 from bulktui.ui.screens.job_detail import JobDetailScreen
-from bulktui.ui.screens.job_id import JobIdModal
 from bulktui.ui.screens.main import MainScreen
-from bulktui.ui.screens.new_job import NewJobModal
+
+if TYPE_CHECKING:
+    from bulktui.ui.screens.confirm import ConfirmFacts
+
+# The dialogs load when first opened: a launch loads only what paints the job list.
 
 Action = Literal["close", "abort"]
 PENDING_WORDS = {"close": "closing…", "abort": "aborting…", "create": "creating…"}
@@ -135,6 +137,8 @@ class JobActionsApp(App[None]):
             if job_id:
                 self.confirm_by_id(action, job_id)
 
+        from bulktui.ui.screens.job_id import JobIdModal
+
         self.push_screen(JobIdModal(action.capitalize()), chosen)
 
     def confirm_by_id(self, action: Action, job_id: str) -> None:
@@ -186,6 +190,8 @@ class JobActionsApp(App[None]):
         if refused is not None:
             self.say(f"job {job_id}: {refused} Nothing was sent.", "warning")
             return
+        from bulktui.ui.screens.confirm import AbortJobModal, CloseJobModal
+
         modal_type = CloseJobModal if action == "close" else AbortJobModal
         modal = modal_type(view, self._confirm_facts(view))
         label = lifecycle.action_label(view.job, job_action)
@@ -199,6 +205,8 @@ class JobActionsApp(App[None]):
         self.push_screen(modal, answered)
 
     def _confirm_facts(self, view: JobView) -> ConfirmFacts:
+        from bulktui.ui.screens.confirm import ConfirmFacts
+
         snapshot = self.snapshot
         names = snapshot.user_names if snapshot else None
         identity = snapshot.identity if snapshot else None
@@ -294,6 +302,8 @@ class JobActionsApp(App[None]):
             self.say(f"creating a {spec.operation.value} job on {spec.object}…")
             self._last_spec = spec
             self._create(spec)
+
+        from bulktui.ui.screens.new_job import NewJobModal
 
         self.push_screen(NewJobModal(initial, error), chosen)
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from textual.message import Message
 
 from bulktui.api.models import JobInfo, RecordResult
-from bulktui.core.guards import GuardEvent
 from bulktui.core.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from bulktui.core.guards import GuardEvent
 
 
 class JobsRefreshed(Message):
