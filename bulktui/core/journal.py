@@ -359,7 +359,10 @@ class Journal:
                 self._failed(exc)
                 return []
             # The poller republishes these very objects: a later snapshot then costs an
-            # identity test per job, not a JSON comparison.
+            # identity test per job, not a JSON comparison. Not for a first screenful: the
+            # light state of every job is loaded once, with the whole list that follows.
+            if limit is not None and self._known is None:
+                return jobs
             known = self._load_known() or {}
             for job in jobs:
                 k = known.get(job.id)
