@@ -287,10 +287,12 @@ def figure_startup(jobs: int, runs: int) -> None:
         emulator.stop()
 
 
-def figure_journal_startup(jobs: int) -> None:
-    """Issue 13: launch → the full table from a warm journal, before any network answer, with
+def figure_journal_startup(jobs: int, runs: int) -> None:
+    """Issue 13: launch → the table from a warm journal, before any network answer, with
     the emulator stopped. A first run fills the journal; the emulator is then stopped and the
-    console started again on the same org."""
+    console started again on the same org, ``runs`` times. Two moments: the first screenful
+    (the newest job's row with its counts, which only the journal can give with nothing
+    answering) and every row (the status line says "10,000 jobs")."""
     emulator = start_emulator()
     with tempfile.TemporaryDirectory() as scratch:
         journal = Path(scratch) / "journal.sqlite3"
@@ -304,17 +306,22 @@ def figure_journal_startup(jobs: int) -> None:
                 term.quit()
         finally:
             emulator.stop()
-        term = console(emulator, journal=journal)  # the emulator is gone: nothing answers
-        try:
-            warm = term.wait_for(f"{jobs:,} jobs".encode(), 60)
-            said = term.wait_for(b"journal", 10)
-        finally:
-            term.quit()
+        screenful, every = [], []
+        for _ in range(runs):
+            term = console(emulator, journal=journal)  # the emulator is gone: nothing answers
+            try:
+                screenful.append(term.wait_for(b"987,654", 60))
+                every.append(term.wait_for(f"{jobs:,} jobs".encode(), 60))
+            finally:
+                term.quit()
     print(
-        f"journal startup, {jobs:,} jobs, 120x35:\n"
+        f"journal startup, {jobs:,} jobs, 120x35, {runs} relaunches:\n"
         f"  first launch (network):              all rows after {first:.2f} s\n"
-        f"  relaunch, warm journal, no emulator: all rows after {warm:.2f} s "
-        f"(header names the journal after {said:.2f} s)   target <= 0.5 s"
+        f"  relaunch, warm journal, no emulator: first screenful after median "
+        f"{statistics.median(screenful):.2f} s (runs: {', '.join(f'{t:.2f}' for t in screenful)})"
+        f"\n                                       every row after median "
+        f"{statistics.median(every):.2f} s (runs: {', '.join(f'{t:.2f}' for t in every)})"
+        f"   target <= 0.5 s"
     )
 
 
@@ -472,7 +479,7 @@ def main() -> int:
     if args.only in (None, "keys"):
         figure_keys(args.big, args.presses)
     if args.only in (None, "journal"):
-        figure_journal_startup(args.big)
+        figure_journal_startup(args.big, args.runs)
     return 0
 
 
