@@ -175,7 +175,7 @@ SORTS: tuple[SortSpec, ...] = (
     SortSpec("id", "job id", False, lambda v, _n: v.id),
 )
 SORT_BY_KEY = {s.key: s for s in SORTS}
-_CREATED = ("", False)  # the creation-time tie-break, kept beside the sort values
+_CREATED = "created"  # the creation time: its own column, and every other column's tie-break
 
 
 @dataclass(slots=True)
@@ -323,7 +323,7 @@ class JobTable(ScrollView, can_focus=True):
         self._lines: LRUCache[str, tuple[tuple[object, ...], Strip]] = LRUCache(1024)
         # job id → (the JobView, {(sort column, descending): its sort value}): every sort the
         # user cycles through is computed once per JobView
-        self._sort_values: dict[str, tuple[JobView, dict[tuple[str, bool], Any]]] = {}
+        self._sort_values: dict[str, tuple[JobView, dict[str, Any]]] = {}
         self._visible: tuple[str, ...] = ()  # the rows last said to be on screen
         self._rule_flags: frozenset[str] = frozenset()  # jobs a guard rule flagged
 
@@ -503,7 +503,7 @@ class JobTable(ScrollView, can_focus=True):
         filtering = bool(self.filter_text or self.only_user)
         ids = [k for k in self._views if not filtering or self._matches(k)]
         descending = spec.natural_reverse != self.sort_reversed
-        ids.sort(key=self._sort_value_fn(spec, descending, names), reverse=descending)
+        self._sort(ids, spec, descending, names)
         self._order = ids
         self._index = {k: i for i, k in enumerate(ids)}
         self._set_virtual_size()
@@ -544,17 +544,28 @@ class JobTable(ScrollView, can_focus=True):
             self._visible = ids
             self.post_message(self.VisibleChanged(self, ids))
 
+    def _sort(
+        self, ids: list[str], spec: SortSpec, descending: bool, names: Mapping[str, str]
+    ) -> None:
+        """Sort ``ids`` in place by the column, ties newest first whichever way the column
+        goes: by creation time first (newest first), then by the column's value alone.
+        Python's sort is stable, with ``reverse`` too, so the second pass keeps the first's
+        order among equal values; two passes over plain values are cheaper than one over
+        nested (value, tie) tuples."""
+        if spec.key == "created":
+            ids.sort(key=self._sort_value_fn(_CREATED, _created, names), reverse=descending)
+            return
+        ids.sort(key=self._sort_value_fn(_CREATED, _created, names), reverse=True)
+        ids.sort(key=self._sort_value_fn(spec.key, spec.fn, names), reverse=descending)
+
     def _sort_value_fn(
-        self, spec: SortSpec, descending: bool, names: Mapping[str, str]
+        self, key: str, fn: SortKey, names: Mapping[str, str]
     ) -> Callable[[str], Any]:
-        """The sort key of a job id: the column's value, then its creation time so that ties
-        are newest first whichever way the column goes. Values are kept per job and reused
-        while its JobView is the same object, so re-sorting after a key press or a filter
-        keystroke costs dictionary look-ups, not 10,000 key computations."""
+        """A job id's value for one sort column. Values are kept per job and reused while its
+        JobView is the same object, so re-sorting after a key press or a filter keystroke
+        costs dictionary look-ups, not 10,000 key computations."""
         views = self._views
         cache = self._sort_values
-        mode = (spec.key, descending)
-        fn = spec.fn
 
         def value(job_id: str) -> Any:
             view = views[job_id]
@@ -562,17 +573,9 @@ class JobTable(ScrollView, can_focus=True):
             if cached is None or cached[0] is not view:
                 cached = cache[job_id] = (view, {})
             known = cached[1]
-            result = known.get(mode)
-            if result is None:
-                created = known.get(_CREATED)
-                if created is None:
-                    created = known[_CREATED] = _created(view, names)
-                if spec.key == "created":
-                    result = created
-                else:
-                    tie = created if descending else (-created[0], created[1])
-                    result = (fn(view, names), tie)
-                known[mode] = result
+            if key in known:
+                return known[key]
+            result = known[key] = fn(view, names)
             return result
 
         return value
