@@ -323,7 +323,7 @@ class JobTable(ScrollView, can_focus=True):
         self._lines: LRUCache[str, tuple[tuple[object, ...], Strip]] = LRUCache(1024)
         # job id → (the JobView, {(sort column, descending): its sort value}): every sort the
         # user cycles through is computed once per JobView
-        self._sort_values: dict[str, tuple[JobView, dict[str, Any]]] = {}
+        self._sort_values: dict[str, dict[str, Any]] = {}  # column -> job id -> value
         self._visible: tuple[str, ...] = ()  # the rows last said to be on screen
         self._rule_flags: frozenset[str] = frozenset()  # jobs a guard rule flagged
 
@@ -390,12 +390,16 @@ class JobTable(ScrollView, can_focus=True):
         for job_id in list(self._rows):
             if job_id not in views:
                 del self._rows[job_id]
-        if len(self._sort_values) > len(views):
-            for job_id in [k for k in self._sort_values if k not in views]:
-                del self._sort_values[job_id]
+        columns = self._sort_values
         if names_changed:
             self._search.clear()
-            self._sort_values.clear()
+            columns.clear()
+        for values in columns.values():
+            for job_id in changed:
+                values.pop(job_id, None)
+            if len(values) > len(views):  # jobs went away: forget their values too
+                for job_id in [k for k in values if k not in views]:
+                    del values[job_id]
         repaint: list[str] = []
         for job_id in changed:
             old_row = self._rows.pop(job_id, None)
@@ -550,35 +554,26 @@ class JobTable(ScrollView, can_focus=True):
         """Sort ``ids`` in place by the column, ties newest first whichever way the column
         goes: by creation time first (newest first), then by the column's value alone.
         Python's sort is stable, with ``reverse`` too, so the second pass keeps the first's
-        order among equal values; two passes over plain values are cheaper than one over
-        nested (value, tie) tuples."""
+        order among equal values."""
         if spec.key == "created":
-            ids.sort(key=self._sort_value_fn(_CREATED, _created, names), reverse=descending)
+            ids.sort(key=self._column(_CREATED, _created, names, ids), reverse=descending)
             return
-        ids.sort(key=self._sort_value_fn(_CREATED, _created, names), reverse=True)
-        ids.sort(key=self._sort_value_fn(spec.key, spec.fn, names), reverse=descending)
+        ids.sort(key=self._column(_CREATED, _created, names, ids), reverse=True)
+        ids.sort(key=self._column(spec.key, spec.fn, names, ids), reverse=descending)
 
-    def _sort_value_fn(
-        self, key: str, fn: SortKey, names: Mapping[str, str]
+    def _column(
+        self, key: str, fn: SortKey, names: Mapping[str, str], ids: list[str]
     ) -> Callable[[str], Any]:
-        """A job id's value for one sort column. Values are kept per job and reused while its
-        JobView is the same object, so re-sorting after a key press or a filter keystroke
-        costs dictionary look-ups, not 10,000 key computations."""
+        """One sort column's values by job id, as a C-level look-up for ``list.sort``. Values
+        are kept until the job's view changes (``update_jobs`` forgets them), so re-sorting
+        after a key press or a filter keystroke computes only what is new, and the sort
+        itself calls no Python function per job."""
+        values = self._sort_values.setdefault(key, {})
         views = self._views
-        cache = self._sort_values
-
-        def value(job_id: str) -> Any:
-            view = views[job_id]
-            cached = cache.get(job_id)
-            if cached is None or cached[0] is not view:
-                cached = cache[job_id] = (view, {})
-            known = cached[1]
-            if key in known:
-                return known[key]
-            result = known[key] = fn(view, names)
-            return result
-
-        return value
+        for job_id in ids:
+            if job_id not in values:
+                values[job_id] = fn(views[job_id], names)
+        return values.__getitem__
 
     def _set_virtual_size(self) -> None:
         self.virtual_size = Size(max(1, self.scrollable_content_region.width), len(self._order) + 1)
