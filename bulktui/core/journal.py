@@ -204,7 +204,12 @@ class Journal:
     # ----------------------------------------------------------------------- writing
 
     def record_snapshot(self, snapshot: Snapshot) -> None:
-        """A poller listener: keep what changed since the last snapshot, in one transaction."""
+        """A poller listener: keep what changed since the last snapshot, in one transaction.
+        A snapshot made from the journal's own rows (``source`` "journal", at launch) holds
+        nothing new, and recording it would count as a sighting in a listing that never
+        happened."""
+        if snapshot.source == "journal":
+            return
         if snapshot.identity is not None:
             self._org_id = snapshot.identity.org_id or self._org_id
             self._user = snapshot.identity.username or self._user

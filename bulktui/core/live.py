@@ -9,6 +9,7 @@ imports Textual: a headless process can watch an org through the same object.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 
 SnapshotCallback = Callable[[Snapshot], None]
 
+SETTLE_AT_MOST = 1.0  # seconds the first cycle waits for the journal's picture to be shown
 FIRST_SCREEN = 200  # jobs preloaded first, so a screenful paints before the rest is parsed
 PRUNE_EVERY = 3600.0  # seconds between the journal's (once-a-day) prune checks
 FIRST_PRUNE_AFTER = 60.0  # not during the launch
@@ -70,8 +72,14 @@ class Backend(Protocol):
     @property
     def interval(self) -> float: ...
 
-    async def run(self, on_snapshot: SnapshotCallback) -> None:
-        """Publish snapshots until cancelled."""
+    async def run(
+        self,
+        on_snapshot: SnapshotCallback,
+        *,
+        settle: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Publish snapshots until cancelled. ``settle`` is awaited between the journal's
+        picture and the first request (the console paints meanwhile)."""
 
     def status(self) -> PollStatus: ...
 
@@ -155,6 +163,7 @@ class LiveBackend:
         self.journal = journal
         self._org_id = org_id
         self._preloaded = False
+        self._preloaded_any = False  # the journal knew some jobs: a picture to show first
         if journal is not None:
             self.poller.add_listener(journal.record_snapshot)
             self.runner.add_listener(journal.record_action)
@@ -174,9 +183,21 @@ class LiveBackend:
     def interval(self) -> float:
         return self.poller.interval
 
-    async def run(self, on_snapshot: SnapshotCallback) -> None:
+    async def run(
+        self,
+        on_snapshot: SnapshotCallback,
+        *,
+        settle: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._listener = on_snapshot
         await self.preload()
+        if settle is not None and self._preloaded_any:
+            # The first request loads the network stack (about 0.2 s, docs/ARCHITECTURE.md):
+            # let the journal's picture reach the screen first. Bounded: polling never
+            # waits long on a caller.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(SETTLE_AT_MOST):
+                    await settle()
         pruning = asyncio.create_task(self._prune()) if self.journal is not None else None
         try:
             await self.poller.run()
@@ -199,6 +220,7 @@ class LiveBackend:
             first = await asyncio.to_thread(journal.known_jobs, self._org_id, FIRST_SCREEN)
             if not first:
                 return
+            self._preloaded_any = True
             self.poller.preload(first, as_of)
             if len(first) == FIRST_SCREEN:
                 rest = await asyncio.to_thread(journal.known_jobs, self._org_id)

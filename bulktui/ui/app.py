@@ -8,6 +8,7 @@ All network work happens in the backend, called from workers that only post mess
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 from collections.abc import Callable
@@ -227,9 +228,16 @@ class ConsoleApp(LiveControlsApp):
     @work(group="poller", exit_on_error=False)
     async def _run_backend(self) -> None:
         try:
-            await self.backend.run(self._snapshot_arrived)
+            await self.backend.run(self._snapshot_arrived, settle=self._painted)
         except Exception as exc:
             self.post_message(PollerStopped(f"{type(exc).__name__}: {exc}"))
+
+    async def _painted(self) -> None:
+        """Returns once the screen has been updated for every message posted so far (the
+        journal's picture, at launch)."""
+        painted = asyncio.Event()
+        self.call_after_refresh(painted.set)
+        await painted.wait()
 
     def _snapshot_arrived(self, snapshot: Snapshot) -> None:
         self.post_message(JobsRefreshed(snapshot))

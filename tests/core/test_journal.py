@@ -135,6 +135,19 @@ def test_last_listed_is_kept_to_an_hour_or_two_and_spread(journal: Journal, path
     assert entry.purged_at == gone and entry.last_listed == T0 + timedelta(minutes=124)
 
 
+def test_a_picture_made_from_the_journal_is_not_a_sighting(journal: Journal, path: Path) -> None:
+    # At launch the poller publishes what the journal knew (source "journal") before any
+    # listing: recording it would move "last seen in a listing" with no listing at all.
+    jobs = [full(n) for n in range(1, 4)]
+    journal.record_snapshot(snapshot(jobs))
+    relaunch = dataclasses.replace(
+        snapshot(journal.known_jobs(), T0 + timedelta(hours=3)), source="journal"
+    )
+    journal.record_snapshot(relaunch)
+    listed = {row[0] for row in _raw(path).execute("SELECT last_listed FROM jobs")}
+    assert listed == {T0.timestamp()}
+
+
 def test_purged_jobs_leave_the_preload_and_stay_in_history(journal: Journal) -> None:
     journal.record_snapshot(snapshot([full(1), full(2), list_row(3, JobState.OPEN)]))
     later = T0 + timedelta(days=8)

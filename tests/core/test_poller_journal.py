@@ -3,6 +3,8 @@ and ended jobs with counts are never read again (list pages and live jobs only).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -116,3 +118,31 @@ def test_the_budget_option_reads_whole_numbers_only() -> None:
             assert "--api-budget" in str(error)
         else:
             raise AssertionError(bad)
+
+
+async def test_the_first_request_waits_for_the_journals_picture_to_settle(tmp_path: Path) -> None:
+    """The console passes ``settle`` (until the screen has been updated): the journal's
+    picture reaches the screen before the first request, which loads the network stack."""
+    engine, clock = org(ended=5, live=1)
+    path = tmp_path / "org.sqlite3"
+    first = session(engine, clock, path)
+    await first.preload()
+    await first.poller.cycle()
+    await first.aclose()
+
+    again = session(engine, clock, path)
+    order: list[str] = []
+
+    def seen(snapshot: Snapshot) -> None:
+        order.append(f"snapshot from the {snapshot.source}")
+
+    async def settle() -> None:
+        order.append(f"settled after {sum(engine.stats.values()) - before} requests")
+        raise asyncio.CancelledError  # stop here: the first cycle would come next
+
+    before = sum(engine.stats.values())
+    with contextlib.suppress(asyncio.CancelledError):
+        async with asyncio.timeout(10):  # never settled: the cycles would go on for ever
+            await again.run(seen, settle=settle)
+    await again.aclose()
+    assert order == ["snapshot from the journal", "settled after 0 requests"]
