@@ -8,20 +8,19 @@ from types import MappingProxyType
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import var
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Rule
 
 from bulktui.core.snapshot import JobView, PollStatus, Snapshot
 from bulktui.ui import format as fmt
 from bulktui.ui import keys
 from bulktui.ui.messages import Said
-from bulktui.ui.screens.early_keys import type_into_opening_filter
+from bulktui.ui.screens.filtered_table import FilteredTableScreen
 from bulktui.ui.themes import ascii_borders
 from bulktui.ui.widgets.job_table import SORT_BY_KEY, SORTS, JobTable
 from bulktui.ui.widgets.quiet import QuietStatic
@@ -68,7 +67,7 @@ def job_summary(view: JobView, names: Mapping[str, str], threshold: float) -> Te
     return text
 
 
-class MainScreen(Screen[None]):
+class MainScreen(FilteredTableScreen):
     """The live job list.
 
     What the list shows is this screen's reactive state (sort, filter, only mine); what the
@@ -81,6 +80,7 @@ class MainScreen(Screen[None]):
         """Filter or sort changed: times on screen (and so the app's clock) may change."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(keys.MAIN_BINDINGS)
+    FILTER_BOX = "filter"
     # Keys the filter box needs for itself while it has the focus.
     FILTER_KEYS_ACTIONS = frozenset({"move"})
 
@@ -126,7 +126,6 @@ class MainScreen(Screen[None]):
         self._status: PollStatus | None = None
         self._paused = False
         self._interval: float | None = None
-        self._filter_opening = False
         self._select_when_listed: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -140,10 +139,6 @@ class MainScreen(Screen[None]):
             yield QuietStatic(id="status-msg")
             yield QuietStatic(id="status-view")
         yield Footer(compact=True)
-
-    @property
-    def table(self) -> JobTable:
-        return self.query_one(JobTable)
 
     @property
     def header(self) -> StatusHeader:
@@ -350,20 +345,6 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ filter
 
-    def action_start_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
-        # Focus lands only after the next refresh; keys typed right after "/" (a paste, a
-        # fast typist, a slow link delivering them together) must go into the filter, never
-        # to the table's bindings, where "a" or "n" would open a dialog.
-        self._filter_opening = True
-
-    @property
-    def filter_opening(self) -> bool:
-        """The filter was asked for and its box has not got the focus yet."""
-        return self._filter_opening and self.focused is not self.query_one("#filter")
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.filter_opening:
             # The filter box is opening: every key that arrives meanwhile is filter text (it
@@ -374,59 +355,11 @@ class MainScreen(Screen[None]):
             action in self.FILTER_KEYS_ACTIONS and self.focused is self.query_one("#filter")
         )
 
-    def action_move(self, where: str) -> None:
-        table = self.table
-        {
-            "up": table.action_cursor_up,
-            "down": table.action_cursor_down,
-            "page_up": table.action_page_up,
-            "page_down": table.action_page_down,
-            "first": table.action_first,
-            "last": table.action_last,
-            "choose": table.action_choose,
-        }[where]()
-
-    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
-        if event.widget is self.query_one("#filter"):
-            self._filter_opening = False  # left the box (tab, mouse): keys are keys again
-
-    def redirect_key(self, event: events.Key) -> bool:
-        """Keys that reached the table while the filter box is opening are filter text."""
-        if not self._filter_opening:
-            return False
-        box = self.query_one("#filter", Input)
-        ended = type_into_opening_filter(box, event)
-        if ended == "escape":
-            self._filter_opening = False
-            self.action_clear_filter()
-        elif ended == "enter":
-            self._filter_opening = False
-            if not box.value:
-                box.display = False
-            self.table.focus()
-        return True
-
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        self._filter_opening = False
-        if box.value or box.display:
-            box.value = ""
-            box.display = False
-            self.table.focus()
-        self.filter_text = ""
+        self.clear_filter()
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.filter_text = event.value
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._filter_opening = False
-        if not event.value:
-            event.input.display = False
-        self.table.focus()
+    def use_filter(self, text: str) -> None:
+        self.filter_text = text
 
     @on(JobTable.JobHighlighted)
     def _highlighted(self, event: JobTable.JobHighlighted) -> None:
