@@ -432,7 +432,10 @@ class ConsoleApp(LiveControlsApp):
         from bulktui.ui.screens.history import HistoryScreen
 
         if not isinstance(self.screen, HistoryScreen):
-            self.push_screen(HistoryScreen(self.journal, now=self.now, threshold=self.threshold))
+            names = self.snapshot.user_names if self.snapshot is not None else None
+            self.push_screen(
+                HistoryScreen(self.journal, now=self.now, threshold=self.threshold, names=names)
+            )
 
     def action_message_log(self) -> None:
         from bulktui.ui.screens.message_log import MessageLogScreen

@@ -14,6 +14,7 @@ from bulktui.core.journal_open import WITHOUT
 from bulktui.ui.screens.history import HistoryScreen
 from bulktui.ui.screens.journal_detail import JournalJobScreen
 from bulktui.ui.screens.text_view import TextViewScreen
+from bulktui.ui.widgets.field_list import FieldList
 from bulktui.ui.widgets.key_table import KeyTable
 from bulktui.ui.widgets.quiet import QuietStatic
 from tests.ui.harness import wait_until
@@ -251,4 +252,22 @@ async def test_a_journal_with_no_purged_jobs(tmp_path: Path) -> None:
         await _open(app, pilot, screen)
         assert screen.table.display and screen.table.order == []
         assert "the journal holds no purged jobs" in screen_text(app)
+    journal.close()
+
+
+async def test_a_creator_the_console_knows_is_named(tmp_path: Path) -> None:
+    """The journal keeps user ids; the live org's directory names them, here and in the
+    detail (a name is server text: shown escaped)."""
+    journal = filled_journal(tmp_path / "j.sqlite3")
+    names = {"005000000000001AAA": "Ada Loader\x1b[2J"}
+    app = HostApp()
+    async with app.run_test(size=(120, 24)) as pilot:
+        screen = HistoryScreen(journal, now=lambda: T0, names=names)
+        await _open(app, pilot, screen)
+        text = screen_text(app)
+        assert "Ada Loade…" in text and "\x1b" not in text  # the column is 10 wide
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, JournalJobScreen))
+        shown = {f.note: f.value for f in app.screen.query_one(FieldList).fields}
+        assert shown["createdById"] == "Ada Loader\\x1b[2J (005000000000001AAA)"
     journal.close()

@@ -13,23 +13,22 @@ A journal that is off or unusable shows one line saying why (its ``problem``), n
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar, Protocol
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from bulktui.core.journal_queries import HistoryEntry, JobRecord
 from bulktui.core.snapshot import JobView
 from bulktui.ui import format as fmt
-from bulktui.ui.screens.early_keys import type_into_opening_filter
+from bulktui.ui.screens.filtered_table import FilteredTableScreen
 from bulktui.ui.screens.journal_detail import JournalJobScreen
 from bulktui.ui.widgets.job_table import JobTable
 from bulktui.ui.widgets.quiet import QuietStatic
@@ -78,8 +77,10 @@ def pick(
     return views, len(chosen)
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(FilteredTableScreen):
     """Past jobs from the journal; nothing here asks the server."""
+
+    FILTER_BOX = "history-filter"
 
     DEFAULT_CSS = """
     HistoryScreen { background: $background; }
@@ -215,8 +216,12 @@ class HistoryScreen(Screen[None]):
         now: Callable[[], datetime] = _utc_now,
         threshold: float = 0.10,
         cap: int = HISTORY_CAP,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
+        # user id -> name from the live org's directory: a past job's creator is named when
+        # the console knows them (the journal keeps ids, never a directory of its own).
+        self.names: Mapping[str, str] = dict(names or {})
         self.journal = journal
         self.now = now
         self.threshold = threshold
@@ -225,7 +230,6 @@ class HistoryScreen(Screen[None]):
         self.loaded = False
         self._entries: Sequence[HistoryEntry] = ()
         self._as_of: datetime | None = None
-        self._filter_opening = False  # "/" pressed, the box has not got the focus yet
 
     def compose(self) -> ComposeResult:
         yield QuietStatic(id="history-title")
@@ -238,10 +242,6 @@ class HistoryScreen(Screen[None]):
         )
         yield Footer()
 
-    @property
-    def table(self) -> JobTable:
-        return self.query_one(JobTable)
-
     def on_mount(self) -> None:
         self.query_one("#history-filter").display = False
         self._show_title()
@@ -250,7 +250,7 @@ class HistoryScreen(Screen[None]):
             self._show_unavailable(why)
             return
         self.table.empty_text = "reading the journal…"
-        self.table.key_redirect = self._redirect_key
+        self.table.key_redirect = self.redirect_key
         self.table.focus()
         self._load()
 
@@ -285,7 +285,7 @@ class HistoryScreen(Screen[None]):
         views, total = pick(self._entries, every=self.every, cap=self.cap)
         what = self._what()
         self._set_empty_text()
-        self.table.update_jobs(views, {}, {})
+        self.table.update_jobs(views, self.names, {})
         note = self.query_one("#history-note", QuietStatic)
         if total > len(views):
             note.show(
@@ -328,8 +328,8 @@ class HistoryScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
             return True
-        box_focused = self.focused is self.query_one("#history-filter")
-        if self._filter_opening and not box_focused:
+        box_focused = self.focused is self.filter_box
+        if self.filter_opening:
             # The filter box is opening: every key that arrives meanwhile reaches the table,
             # which hands it to the box (escape and enter included).
             return False
@@ -339,18 +339,6 @@ class HistoryScreen(Screen[None]):
         # Without a journal there is no table: only escape means anything.
         return action == "back" or self.table.display
 
-    def action_move(self, where: str) -> None:
-        table = self.table
-        {
-            "up": table.action_cursor_up,
-            "down": table.action_cursor_down,
-            "page_up": table.action_page_up,
-            "page_down": table.action_page_down,
-            "first": table.action_first,
-            "last": table.action_last,
-            "choose": table.action_choose,
-        }[where]()
-
     def action_toggle_every(self) -> None:
         self.every = not self.every
         self._show_title()
@@ -358,63 +346,17 @@ class HistoryScreen(Screen[None]):
             self._fill()
 
     def action_back(self) -> None:
-        box = self.query_one("#history-filter", Input)
+        box = self.filter_box
         if box.display or self.table.filter_text:
-            self._clear_filter()
+            self.clear_filter()
             return
         self.dismiss(None)
 
     # ------------------------------------------------------------------ filter
 
-    def action_start_filter(self) -> None:
-        box = self.query_one("#history-filter", Input)
-        box.display = True
-        box.focus()
-        # Focus lands only after the next refresh: keys that arrive with the "/" (a paste, a
-        # slow link delivering them together) are filter text, never "e" or "j".
-        self._filter_opening = True
-
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        if event.widget is self.query_one("#history-filter"):
-            self._filter_opening = False
-
-    def _redirect_key(self, event: events.Key) -> bool:
-        """Keys that reached the table while the filter box is opening are filter text."""
-        if not self._filter_opening:
-            return False
-        box = self.query_one("#history-filter", Input)
-        ended = type_into_opening_filter(box, event)
-        if ended == "escape":
-            self._filter_opening = False
-            self._clear_filter()
-        elif ended == "enter":
-            self._filter_opening = False
-            if not box.value:
-                box.display = False
-            self.table.focus()
-        return True
-
-    def _clear_filter(self) -> None:
-        self._filter_opening = False
-        box = self.query_one("#history-filter", Input)
-        box.value = ""
-        box.display = False
-        self.table.set_filter("", None)
-        self.table.focus()
+    def use_filter(self, text: str) -> None:
+        self.table.set_filter(text, None)
         self._set_empty_text()
-
-    @on(Input.Changed, "#history-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self.table.set_filter(event.value, None)
-        self._set_empty_text()
-
-    @on(Input.Submitted, "#history-filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if not event.value:
-            event.input.display = False
-        self.table.focus()
 
     # ------------------------------------------------------------------ detail
 
@@ -438,5 +380,7 @@ class HistoryScreen(Screen[None]):
             )
             return
         self.app.push_screen(
-            JournalJobScreen(message.record, now=self.now, threshold=self.threshold)
+            JournalJobScreen(
+                message.record, now=self.now, threshold=self.threshold, names=self.names
+            )
         )

@@ -9,7 +9,7 @@ batch summaries, result counts, and each failed-record group's code, count and f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import ClassVar
 
@@ -134,9 +134,11 @@ class JournalJobScreen(Screen[None]):
         *,
         now: Callable[[], datetime],
         threshold: float = 0.10,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.record = record
+        self.names = dict(names or {})  # user id -> name, from the live org's directory
         self.now = now
         self.threshold = threshold
         entry = record.entry
@@ -184,7 +186,7 @@ class JournalJobScreen(Screen[None]):
         self.query_one("#journal-source", QuietStatic).show(Text(source_line(record)))
         batches = record.batches or None
         self.query_one(FieldList).set_fields(
-            detail_fields(view, batches, {}, self.now(), self.threshold)
+            detail_fields(view, batches, self.names, self.now(), self.threshold)
         )
         self._fill_results()
         self._fill_batches()
