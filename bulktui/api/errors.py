@@ -41,6 +41,10 @@ class TransportError(BulkError):
     """No usable answer: connection refused or reset, timeout, or a 5xx/maintenance page."""
 
 
+class ProxySettingError(TransportError):
+    """A proxy variable in the environment (HTTPS_PROXY, ALL_PROXY, …) that cannot be used."""
+
+
 class ResponseFormatError(BulkError):
     """The body was not what the request expects: HTML, truncated XML, the wrong content type."""
 

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from bulktui import __version__
-from bulktui.api.errors import BulkError
+from bulktui.api.errors import BulkError, ProxySettingError
 from bulktui.cli.common import UsageError, add_connection_options, fail
 from bulktui.cli.history_cmd import add_journal_options
 from bulktui.core.budget import add_budget_option
@@ -142,6 +142,8 @@ def _run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         return fail(str(exc), 2)
     except ConfigFileError as exc:
+        return fail(str(exc), 2)
+    except ProxySettingError as exc:  # the environment, not the org: as a usage error
         return fail(str(exc), 2)
     except BulkError as exc:
         return fail(str(exc), 1)

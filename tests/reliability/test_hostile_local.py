@@ -558,10 +558,37 @@ def test_a_socks_proxy_without_its_extra_is_one_line(
         pass
     else:
         pytest.skip("socksio is installed here")
-    done = bulktui(isolated_home, "jobs", ALL_PROXY="socks5://127.0.0.1:9", **jobs_env(server))
-    assert done.returncode == 2
-    one_clean_line(done.stderr)
-    assert "pip install 'httpx[socks]'" in done.stderr
+    for argv in (["jobs"], []):  # [] is the console: it loads httpx only with its first request
+        done = bulktui(isolated_home, *argv, ALL_PROXY="socks5://127.0.0.1:9", **jobs_env(server))
+        assert done.returncode == 2, argv
+        one_clean_line(done.stderr)
+        assert "pip install 'httpx[socks]'" in done.stderr, argv
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HTTPS_PROXY", "ftp://user:hunter2secret@proxy.example:21"),
+        ("ALL_PROXY", "http://user:hunter2secret@[broken"),
+        ("https_proxy", "http://:0"),
+    ],
+)
+def test_an_unusable_proxy_variable_is_one_line_without_its_password(
+    isolated_home: Path, server: HostileServer, variable: str, value: str
+) -> None:
+    for argv in (["jobs"], []):  # the console too: it would load httpx only later
+        done = bulktui(isolated_home, *argv, **{variable: value}, **jobs_env(server))
+        assert done.returncode == 2, (argv, done.stderr)
+        one_clean_line(done.stderr)
+        assert f"{variable} is not a proxy URL bulktui can use" in done.stderr
+        assert "hunter2secret" not in done.stderr + done.stdout
+
+
+def test_no_proxy_star_turns_every_proxy_variable_off(
+    isolated_home: Path, server: HostileServer
+) -> None:
+    done = bulktui(isolated_home, "jobs", HTTPS_PROXY="ftp://x:1", NO_PROXY="*", **jobs_env(server))
+    assert "proxy" not in done.stderr.lower()
 
 
 def test_encrypted_file_without_its_extra_names_the_install(isolated_home: Path) -> None:
