@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import importlib.util
 import logging
-import os
 import re
 import ssl
 import time
@@ -33,7 +31,6 @@ from collections.abc import Callable, Coroutine, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
-from urllib.parse import urlsplit
 
 from bulktui import __version__
 from bulktui.api import wire
@@ -44,13 +41,13 @@ from bulktui.api.errors import (
     ApiError,
     BulkError,
     InvalidSessionError,
-    ProxySettingError,
     ReauthenticationError,
     ResponseFormatError,
     TransportError,
 )
 from bulktui.api.limits import parse_limit_info
 from bulktui.api.models import ApiUsage
+from bulktui.api.proxies import check_proxy_environment
 from bulktui.api.redact import redact, redact_headers, register_secret
 from bulktui.api.retry import RetryPolicy, parse_retry_after
 from bulktui.api.wire import parse_error
@@ -210,59 +207,6 @@ def ssl_context(ca_file: str | None) -> ssl.SSLContext:
         except (OSError, ssl.SSLError) as exc:
             raise TransportError(f"cannot load the CA bundle {ca_file}: {exc}") from None
     return context
-
-
-_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")  # what httpx accepts
-
-
-def _environment_proxies() -> dict[str, str]:
-    """The proxy variables httpx will use, as urllib reads them on POSIX (lower case wins),
-    by variable name; none when NO_PROXY is ``*``."""
-    found: dict[str, str] = {}
-    for scheme in ("all", "https", "http"):
-        for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY"):
-            value = os.environ.get(name)
-            if value:
-                found[name] = value
-                break
-    no_proxy = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""
-    if "*" in (host.strip() for host in no_proxy.split(",")):
-        return {}
-    return found
-
-
-def _proxy_problem(scheme: str, host: str | None, port: int | None) -> str | None:
-    if scheme not in _PROXY_SCHEMES:
-        return "its scheme is not one httpx supports"
-    if not host:
-        return "it names no host"
-    if port == 0:
-        return "its port is 0"
-    return None
-
-
-def check_proxy_environment() -> None:
-    """Refuse, at once and in one line, a proxy variable httpx could not use. httpx finds out
-    only when it builds its client, with the first request: in a console already open, that
-    would be a refresh failing for ever. A socks5:// proxy also needs httpx's ``socks`` extra
-    (socksio): that is the ImportError httpx itself raises (the CLI names the install)."""
-    for name, value in _environment_proxies().items():
-        url = value if "://" in value else f"http://{value}"  # as httpx reads it
-        try:
-            parts = urlsplit(url)
-            why = _proxy_problem(parts.scheme.lower(), parts.hostname, parts.port)
-        except ValueError:
-            why = "it does not parse as a URL"
-        if why is not None:
-            # The value itself is never shown: a proxy URL may carry a password.
-            raise ProxySettingError(
-                f"{name} is not a proxy URL bulktui can use ({why}; expected "
-                "http://, https:// or socks5://HOST:PORT); fix or unset it"
-            )
-        if parts.scheme.lower().startswith("socks") and importlib.util.find_spec("socksio") is None:
-            raise ImportError(
-                "a SOCKS proxy is set but socksio is not installed: pip install 'httpx[socks]'"
-            )
 
 
 class Exchanger:

@@ -84,6 +84,7 @@ def test_console_loads_the_network_stack_with_its_first_request(tmp_path: Path) 
     assert result["screens"] == [
         "bulktui.ui.screens.early_keys",
         "bulktui.ui.screens.failed_records",
+        "bulktui.ui.screens.filtered_table",
         "bulktui.ui.screens.job_detail",
         "bulktui.ui.screens.main",
         "bulktui.ui.screens.text_view",
