@@ -60,6 +60,10 @@ class SessionJournal(JournalLike, Protocol):
 
     def maybe_prune(self, now: datetime | None = None) -> int: ...
 
+    def record_failed_groups(
+        self, job_id: str, batch_id: str | None, groups: FailedRecordGroups, at: datetime
+    ) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -303,12 +307,21 @@ class LiveBackend:
             return await self.client.get_batch_results(job_id, batch_id)
 
     async def failed_records(self, job_id: str, batch_id: str | None) -> FailedRecordGroups:
+        """Grouped as the console shows them, and kept in the journal (code, count, first
+        message: never a record), so a job's failures can be read after Salesforce purged it."""
         with self._counted():
             if batch_id is not None:
-                return group_failed_v1(await self.client.get_batch_results(job_id, batch_id))
-            job = self.poller.known_job(job_id) or await self.client.get_job(job_id)
-            chunks = self.client.iter_results_v2(job_id, ResultSet.FAILED)
-            return await group_failed_v2(chunks, delimiter=delimiter_of(job))
+                groups = group_failed_v1(await self.client.get_batch_results(job_id, batch_id))
+            else:
+                job = self.poller.known_job(job_id) or await self.client.get_job(job_id)
+                chunks = self.client.iter_results_v2(job_id, ResultSet.FAILED)
+                groups = await group_failed_v2(chunks, delimiter=delimiter_of(job))
+        if self.journal is not None:
+            try:
+                self.journal.record_failed_groups(job_id, batch_id, groups, self._clock.now())
+            except Exception:  # a journal must never cost the user what they asked to see
+                log.exception("keeping failed-record groups in the journal failed")
+        return groups
 
     async def aclose(self) -> None:
         if self._closed:

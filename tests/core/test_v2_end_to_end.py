@@ -7,9 +7,12 @@ grouped from ``failedResults``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bulktui.api.enums import JobState, Operation
 from bulktui.api.lifecycle import JobKind, Liveness
 from bulktui.core.actions import ActionRefused, ActionSucceeded
+from bulktui.core.journal import Journal
 from bulktui.core.live import LiveBackend
 
 from .emulated import URL, make_org
@@ -76,3 +79,28 @@ async def test_a_v2_job_is_aborted_the_2_0_way_and_a_finished_one_is_refused() -
     again = await backend.abort(job.id)
     assert isinstance(again, ActionRefused), again
     assert "nothing was aborted" in again.reason
+
+
+async def test_failures_the_console_reads_are_kept_in_the_journal(tmp_path: Path) -> None:
+    """Issue 13: per job viewed, its failed-record groups (code, count, first message; never
+    a record) stay in the journal, for after Salesforce purged the job."""
+    org = make_org()
+    client = org.client
+    job = await client.create_ingest_job_v2("Account", Operation.INSERT)
+    await client.upload_job_data_v2(job.id, b"Name,Industry\nAcme,Energy\n,Retail\n")
+    journal = Journal.open(tmp_path / "org.sqlite3")
+    assert isinstance(journal, Journal)
+    backend = LiveBackend(client, instance_url=URL, clock=org.clock, journal=journal)
+    await backend.poller.cycle()
+    await backend.close(job.id)
+    for _ in range(60):
+        org.clock.advance(5)
+        await backend.poller.cycle()
+        if backend.poller.snapshot.jobs[job.id].job.state is JobState.JOB_COMPLETE:
+            break
+    await backend.failed_records(job.id, None)
+    record = journal.job_record(job.id)
+    assert record is not None
+    assert [(g.code, g.count) for g in record.error_groups] == [("REQUIRED_FIELD_MISSING", 1)]
+    assert "Retail" not in repr(record)  # a record's data is never kept
+    journal.close()
