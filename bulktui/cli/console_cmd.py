@@ -40,7 +40,7 @@ def run_console(args: argparse.Namespace) -> int:
     if args.demo:
         backend = demo_backend(args.interval, read_only=args.read_only)
     else:
-        backend = org_backend(args, notices)
+        backend = org_backend(args, notices.append)
 
     from bulktui.ui.app import ConsoleApp
     from bulktui.ui.themes import load_themes
@@ -135,21 +135,24 @@ def _builtin_theme_names() -> set[str]:
     return set(BUILTIN_THEMES)
 
 
-def org_backend(args: argparse.Namespace, notices: list[str] | None = None) -> LiveBackend:
+def org_backend(
+    args: argparse.Namespace, on_problem: Callable[[str], None] | None = None
+) -> LiveBackend:
     """The org's live backend with its journal (``--journal``, ``--no-journal``,
-    ``BULKTUI_JOURNAL``) and API budget (``--api-budget``). A journal that cannot be used is
-    one line in ``notices`` (the console says it at start) and the console works without it."""
+    ``BULKTUI_JOURNAL``) and API budget (``--api-budget``), for the console and ``watch``. A
+    journal that cannot be used is one line to ``on_problem`` (the console says it at start,
+    ``watch`` on stderr) and the backend works without it."""
     from bulktui.api.client import BulkClient
     from bulktui.cli.connection import resolve_connection
     from bulktui.cli.history_cmd import journal_for_args
     from bulktui.core.session import open_live_backend
 
-    sink = notices if notices is not None else []
+    say = on_problem or (lambda _text: None)
     connection, reauth = resolve_connection(args)
     client = BulkClient(connection, reauthenticate=reauth)
-    journal = journal_for_args(args, connection.instance_url, on_problem=sink.append)
+    journal = journal_for_args(args, connection.instance_url, on_problem=say)
     if journal.problem:
-        sink.append(journal.problem)
+        say(journal.problem)
     return open_live_backend(
         client,
         instance_url=connection.instance_url,

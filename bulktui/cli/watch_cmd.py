@@ -117,29 +117,15 @@ class EventPrinter:
 
 
 async def _watch(args: argparse.Namespace, rules: RuleSet) -> int:
-    from bulktui.api.client import BulkClient
-    from bulktui.cli.connection import resolve_connection
-    from bulktui.cli.history_cmd import journal_for_args
+    from bulktui.cli.console_cmd import org_backend
     from bulktui.core.clock import SystemClock
     from bulktui.core.guard_session import build_guards
-    from bulktui.core.session import open_live_backend
     from bulktui.core.watcher import EventCommand, Watcher
 
-    connection, reauth = resolve_connection(args)
-    client = BulkClient(connection, reauthenticate=reauth)
-    journal = journal_for_args(args, connection.instance_url, on_problem=_report)
-    if journal.problem:
-        _report(journal.problem)
-    # The journal records every snapshot and every action (a rule's, with its name) and
-    # spares re-reading ended jobs; the budget keeps the watcher within --api-budget.
-    live = open_live_backend(
-        client,
-        instance_url=connection.instance_url,
-        journal=journal,
-        api_budget=getattr(args, "api_budget", None),
-        interval=args.interval,
-        read_only=args.read_only,
-    )
+    # The same backend as the console's: the journal records every snapshot and every
+    # action (a rule's, with its name) and spares re-reading ended jobs; the budget keeps the
+    # watcher within --api-budget.
+    live = org_backend(args, _report)
 
     clock = SystemClock()
     listeners: list[Callable[[GuardEvent], None]] = [EventPrinter(sys.stdout, as_json=args.json)]
@@ -166,7 +152,7 @@ async def _watch(args: argparse.Namespace, rules: RuleSet) -> int:
         GuardEvent(
             started,
             EventKind.LINK,
-            f"watching {one_line(connection.instance_url)} every {live.interval:g} s with "
+            f"watching {one_line(live.instance_url)} every {live.interval:g} s with "
             f"{len(rules.rules)} rule(s) from {rules.source}; {guards.arming.words()}",
         )
     )
@@ -182,8 +168,7 @@ async def _watch(args: argparse.Namespace, rules: RuleSet) -> int:
                 await asyncio.wait_for(exec_task, timeout=EXEC_DRAIN_SECONDS)
             except TimeoutError:
                 exec_task.cancel()
-        await live.aclose()
-        journal.close()
+        await live.aclose()  # closes the journal too
     return 0
 
 
