@@ -167,7 +167,6 @@ class LiveBackend:
         self.journal = journal
         self._org_id = org_id
         self._preloaded = False
-        self._preloaded_any = False  # the journal knew some jobs: a picture to show first
         if journal is not None:
             self.poller.add_listener(journal.record_snapshot)
             self.runner.add_listener(journal.record_action)
@@ -195,7 +194,7 @@ class LiveBackend:
     ) -> None:
         self._listener = on_snapshot
         await self.preload()
-        if settle is not None and self._preloaded_any:
+        if settle is not None and self.poller.snapshot.source == "journal":
             # The first request loads the network stack (about 0.2 s, docs/ARCHITECTURE.md):
             # let the journal's picture reach the screen first. Bounded: polling never
             # waits long on a caller.
@@ -224,7 +223,6 @@ class LiveBackend:
             first = await asyncio.to_thread(journal.known_jobs, self._org_id, FIRST_SCREEN)
             if not first:
                 return
-            self._preloaded_any = True
             self.poller.preload(first, as_of)
             if len(first) == FIRST_SCREEN:
                 rest = await asyncio.to_thread(journal.known_jobs, self._org_id)
