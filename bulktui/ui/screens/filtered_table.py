@@ -69,10 +69,6 @@ class FilteredTableScreen(Screen[None]):
         if event.widget is self.filter_box:
             self._filter_opening = False  # keys reach the box itself from now on
 
-    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
-        if event.widget is self.filter_box:
-            self._filter_opening = False  # left the box (tab, mouse): keys are keys again
-
     def redirect_key(self, event: events.Key) -> bool:
         """Keys that reached the table while the filter box is opening are filter text."""
         if not self._filter_opening:
