@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from bulktui.api.ids import InvalidIdError, is_valid, make_id, normalize_id, parse_job_id, to18
+from bulktui.api.ids import (
+    InvalidIdError,
+    checksum,
+    is_valid,
+    make_id,
+    normalize_id,
+    parse_job_id,
+    to18,
+)
 
 
 @pytest.mark.parametrize(
@@ -72,3 +80,23 @@ def test_make_id_is_valid_and_unique() -> None:
     ids = {make_id("751", "8Z", n) for n in range(1000)}
     assert len(ids) == 1000
     assert all(is_valid(i, "751") and len(i) == 18 for i in ids)
+
+
+def test_the_fast_checksum_agrees_with_the_rule_for_every_case_pattern() -> None:
+    """checksum() reads the case bits through a byte table: compare it with the rule written
+    out (bit i of a block of five is set when its character i is a letter A-Z) over every one
+    of the 32 case patterns of a block, in each of the three blocks."""
+
+    def by_the_rule(id15: str) -> str:
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+        return "".join(
+            alphabet[sum(1 << i for i, ch in enumerate(id15[s : s + 5]) if "A" <= ch <= "Z")]
+            for s in (0, 5, 10)
+        )
+
+    for pattern in range(32):
+        block = "".join("Q" if pattern & (1 << i) else "q" for i in range(5))
+        for at in range(3):
+            id15 = ("a1b2c" * 3)[: at * 5] + block + ("9z8y7" * 3)[at * 5 + 5 :]
+            assert checksum(id15) == by_the_rule(id15), id15
+    assert checksum("ÄBCDEFGHIJKLMNO") == by_the_rule("ÄBCDEFGHIJKLMNO")  # not ASCII: the slow path
