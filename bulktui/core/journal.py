@@ -132,6 +132,7 @@ class Journal:
         self._on_problem = on_problem
         self._lock = threading.RLock()
         self._known: dict[str, Known] | None = None
+        self._preloaded: dict[str, JobInfo] = {}  # known_jobs' answer, until _known loads
         self._batches: dict[str, tuple[BatchInfo, ...]] = {}
         self._pending_actions: list[tuple[Any, ...]] = []
         self._org_id: str | None = None
@@ -364,15 +365,14 @@ class Journal:
                 self._failed(exc)
                 return []
             # The poller republishes these very objects: a later snapshot then costs an
-            # identity test per job, not a JSON comparison. Not for a first screenful: the
-            # light state of every job is loaded once, with the whole list that follows.
+            # identity test per job, not a JSON comparison. The light state of every job is
+            # loaded with the first recording, not here: a launch paints sooner without it.
             if limit is not None and self._known is None:
                 return jobs
-            known = self._load_known() or {}
-            for job in jobs:
-                k = known.get(job.id)
-                if k is not None:
-                    k.job = job
+            if self._known is None:
+                self._preloaded = {job.id: job for job in jobs}
+            else:
+                self._link_known(self._known, jobs)
             return jobs
 
     def known_as_of(self) -> datetime | None:
@@ -513,7 +513,17 @@ class Journal:
                 )
                 for r in rows
             }
+            self._link_known(self._known, self._preloaded.values())
+            self._preloaded = {}
         return self._known
+
+    @staticmethod
+    def _link_known(known: dict[str, Known], jobs: Iterable[JobInfo]) -> None:
+        """Remember the objects ``known_jobs`` handed out, as the ones last recorded."""
+        for job in jobs:
+            k = known.get(job.id)
+            if k is not None:
+                k.job = job
 
     def _record(
         self,

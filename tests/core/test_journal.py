@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from bulktui.api.enums import BatchState, JobState, JobType, Operation
-from bulktui.api.models import BatchInfo
+from bulktui.api.models import BatchInfo, JobInfo
+from bulktui.core import journal_rows
 from bulktui.core.actions import Action, ActionRefused, ActionSucceeded, ActionUncertain
 from bulktui.core.journal import MAX_REFRESHES, Journal, NullJournal
 from bulktui.core.journal_files import default_path, journal_dir, org_key
@@ -105,6 +106,37 @@ def test_a_cycle_writes_only_the_jobs_that_changed(journal: Journal) -> None:
     moved[7] = full(8, JobState.ABORTED)
     journal.record_snapshot(snapshot(moved, T0 + timedelta(seconds=15)))
     assert db.total_changes == before + 2 + 1  # two jobs and the "recorded at" mark
+
+
+def test_jobs_read_back_at_launch_are_recognised_without_a_comparison(
+    path: Path, journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The poller republishes the very objects ``known_jobs`` gave it: the first recording
+    after a relaunch (which loads the journal's per-job state, later than the preload now)
+    settles them by identity, without serialising 10,000 jobs to compare them."""
+    journal.record_snapshot(snapshot([full(n) for n in range(1, 51)]))
+    journal.close()
+    again = Journal.open(path)
+    assert isinstance(again, Journal)
+    jobs = again.known_jobs(ORG)
+    compared: list[str] = []
+    real = journal_rows.fingerprint
+
+    def counting(job: JobInfo) -> bytes:
+        compared.append(job.id)
+        return real(job)
+
+    monkeypatch.setattr(journal_rows, "fingerprint", counting)
+    db = again._db
+    assert db is not None
+    before = db.total_changes
+    again.record_snapshot(snapshot(jobs, T0 + timedelta(seconds=5)))
+    assert compared == [] and db.total_changes == before
+    again.record_snapshot(
+        snapshot([full(1, number_records_processed=7)], T0 + timedelta(seconds=10))
+    )
+    assert compared == [job_id(1)]  # a new object is compared, as before
+    again.close()
 
 
 def test_last_listed_is_kept_to_an_hour_or_two_and_spread(journal: Journal, path: Path) -> None:
