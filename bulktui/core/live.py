@@ -85,6 +85,10 @@ class Backend(Protocol):
         """Publish snapshots until cancelled. ``settle`` is awaited between the journal's
         picture and the first request (the console paints meanwhile)."""
 
+    def first_picture(self) -> Snapshot | None:
+        """What is known before any request (the journal's newest screenful), read at once
+        for the console's first frame; None when nothing is."""
+
     def status(self) -> PollStatus: ...
 
     def select(self, job_id: str | None) -> None: ...
@@ -167,6 +171,7 @@ class LiveBackend:
         self.journal = journal
         self._org_id = org_id
         self._preloaded = False
+        self._first_read: tuple[int, datetime] | None = None  # jobs seeded, as of
         if journal is not None:
             self.poller.add_listener(journal.record_snapshot)
             self.runner.add_listener(journal.record_action)
@@ -209,22 +214,44 @@ class LiveBackend:
                 pruning.cancel()
                 await asyncio.gather(pruning, return_exceptions=True)
 
+    def first_picture(self) -> Snapshot | None:
+        """The journal's newest screenful, read now (a few milliseconds, no request): the
+        console's first frame shows it instead of an empty table. None when the journal
+        knows no job. ``run()`` loads the rest."""
+        if self._first_read is None:
+            self._first_read = self._seed(*self._read_first())
+        return self.poller.snapshot if self._first_read[0] else None
+
+    def _read_first(self) -> tuple[list[JobInfo], datetime]:
+        """The journal's newest screenful, and when the journal last recorded anything."""
+        journal = self.journal
+        try:
+            if journal is not None:
+                as_of = journal.known_as_of() or self._clock.now()
+                return journal.known_jobs(self._org_id, FIRST_SCREEN), as_of
+        except Exception:  # a journal must never stop the console from watching
+            log.exception("preloading from the journal failed; watching without it")
+        return [], self._clock.now()
+
+    def _seed(self, jobs: list[JobInfo], as_of: datetime) -> tuple[int, datetime]:
+        if jobs:
+            self.poller.preload(jobs, as_of)
+        return len(jobs), as_of
+
     async def preload(self) -> None:
         """Seed the poller with what the journal knew, before any request: the newest
-        screenful first (it paints at once), then the rest. An ended job with counts is
-        never read again. Reading runs in a thread: 10,000 stored jobs take a moment to
-        parse. Done once; ``run()`` calls it."""
+        screenful first (``first_picture``, unless the console already asked for it), then
+        the rest. An ended job with counts is never read again. The rest is read in a
+        thread: 10,000 stored jobs take a moment to parse. Done once; ``run()`` calls it."""
         journal = self.journal
         if journal is None or self._preloaded:
             return
         self._preloaded = True
         try:
-            as_of = await asyncio.to_thread(journal.known_as_of) or self._clock.now()
-            first = await asyncio.to_thread(journal.known_jobs, self._org_id, FIRST_SCREEN)
-            if not first:
-                return
-            self.poller.preload(first, as_of)
-            if len(first) == FIRST_SCREEN:
+            if self._first_read is None:
+                self._first_read = self._seed(*await asyncio.to_thread(self._read_first))
+            count, as_of = self._first_read
+            if count == FIRST_SCREEN:
                 rest = await asyncio.to_thread(journal.known_jobs, self._org_id)
                 self.poller.preload(rest, as_of)
         except asyncio.CancelledError:

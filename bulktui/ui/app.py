@@ -134,6 +134,11 @@ class ConsoleApp(LiveControlsApp):
 
     def on_mount(self) -> None:
         self.set_class(ascii_borders(), "-ascii")
+        # The journal's newest screenful goes into the first frame: no empty table first,
+        # and no second paint before the user sees jobs (the rest loads in run()).
+        picture = self.backend.first_picture()
+        if picture is not None:
+            self.snapshot = picture
         self.call_after_refresh(self._started)
 
     def on_resize(self, event: events.Resize) -> None:

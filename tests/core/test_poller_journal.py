@@ -10,10 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bulktui.api.client import BulkClient
 from bulktui.api.connection import Connection
 from bulktui.api.lifecycle import has_counts
+from bulktui.core import live
 from bulktui.core.actions import ActionSucceeded
 from bulktui.core.journal import Journal
 from bulktui.core.live import LiveBackend
@@ -146,3 +148,33 @@ async def test_the_first_request_waits_for_the_journals_picture_to_settle(tmp_pa
             await again.run(seen, settle=settle)
     await again.aclose()
     assert order == ["snapshot from the journal", "settled after 0 requests"]
+
+
+async def test_the_newest_screenful_is_read_at_once_and_the_rest_in_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``first_picture``: the console's first frame shows the journal's newest jobs, read
+    there and then with no request; ``preload`` (in ``run``) then adds the rest, once."""
+    monkeypatch.setattr(live, "FIRST_SCREEN", 4)
+    engine, clock = org(ended=9, live=1)
+    path = tmp_path / "org.sqlite3"
+    first = session(engine, clock, path)
+    assert first.first_picture() is None  # an empty journal has no picture
+    await first.preload()
+    await first.poller.cycle()
+    known = sorted(
+        first.poller.snapshot.jobs.values(), key=lambda v: str(v.job.created_date), reverse=True
+    )
+    await first.aclose()
+
+    again = session(engine, clock, path)
+    before = sum(engine.stats.values())
+    picture = again.first_picture()
+    assert picture is not None and picture.source == "journal"
+    assert set(picture.jobs) == {v.id for v in known[:4]}
+    seen: list[Snapshot] = []
+    again.poller.add_listener(seen.append)
+    await again.preload()
+    assert [len(s.jobs) for s in seen] == [10]  # the rest, in one snapshot
+    assert sum(engine.stats.values()) == before  # and still no request
+    await again.aclose()

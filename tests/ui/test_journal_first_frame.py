@@ -1,0 +1,61 @@
+"""A relaunch on a warm journal with the network down: the console's very first frame already
+shows the journal's newest jobs (issue 13), not an empty table that fills a paint later."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bulktui.core.journal import Journal
+from bulktui.core.session import open_live_backend
+from bulktui.emulator import EngineConfig
+from bulktui.emulator.seeding import seed_jobs
+from bulktui.ui import app as app_module
+from bulktui.ui.app import ConsoleApp
+from tests.support.emulator import emulated_org
+from tests.ui.harness import INSTANCE, T0, SwitchableTransport, screen_text, wait_until
+from tests.ui.seeds import small_org
+
+
+class FirstFrameApp(ConsoleApp):
+    """The console, noting what its first frame showed: ``_started`` runs after the first
+    refresh, before the backend is asked for anything."""
+
+    CSS_PATH = str(Path(app_module.__file__).with_name("bulktui.tcss"))  # not beside this file
+    first_frame = ""
+
+    def _started(self) -> None:
+        self.first_frame = screen_text(self)
+        super()._started()
+
+
+async def test_the_first_frame_shows_the_journals_jobs_with_the_network_down(
+    tmp_path: Path,
+) -> None:
+    org = emulated_org(config=EngineConfig(session_seconds=10**8), start=T0)
+    made = seed_jobs(org.engine, small_org(org.engine))
+    path = tmp_path / "org.sqlite3"
+
+    def journal() -> Journal:
+        opened = Journal.open(path)
+        assert isinstance(opened, Journal)
+        return opened
+
+    transport = SwitchableTransport(org.app)
+    first = open_live_backend(
+        org.client(transport=transport), instance_url=INSTANCE, journal=journal()
+    )
+    await first.poller.cycle()  # the journal now knows the org
+    await first.aclose()
+
+    transport = SwitchableTransport(org.app)
+    transport.down = True  # nothing answers from here on
+    again = open_live_backend(
+        org.client(transport=transport), instance_url=INSTANCE, journal=journal()
+    )
+    app = FirstFrameApp(again, now=org.clock.now)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await wait_until(pilot, lambda: bool(app.first_frame))
+        for job in made:
+            assert job.id in app.first_frame
+        assert "from the journal" in app.first_frame
+        await wait_until(pilot, lambda: f"{len(made)} jobs" in screen_text(app))
