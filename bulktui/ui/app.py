@@ -25,7 +25,6 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from bulktui.api import ids
-from bulktui.api.errors import BulkError
 from bulktui.core.journal_null import NullJournal
 from bulktui.core.live import Backend
 from bulktui.core.snapshot import Snapshot
@@ -33,16 +32,9 @@ from bulktui.text import one_line
 from bulktui.ui import format as fmt
 from bulktui.ui import keys
 from bulktui.ui.commands import JobCommands
+from bulktui.ui.job_actions import detail_screen
 from bulktui.ui.live_controls import LiveControlsApp
-from bulktui.ui.messages import (
-    BatchResultsFailed,
-    BatchResultsLoaded,
-    GuardEventArrived,
-    JobsRefreshed,
-    PollerStopped,
-)
-from bulktui.ui.screens.failed_records import FailedRecordsScreen
-from bulktui.ui.screens.job_detail import JobDetailScreen
+from bulktui.ui.messages import GuardEventArrived, JobsRefreshed, PollerStopped
 from bulktui.ui.screens.main import MainScreen
 from bulktui.ui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 from bulktui.ui.themes import DEFAULT_THEME, ascii_borders, load_themes, with_defaults
@@ -53,8 +45,8 @@ if TYPE_CHECKING:
     from bulktui.core.guards import GuardEvent
     from bulktui.ui.screens.history import HistorySource
 
-# Screens opened by a key (help, history, the message log) and the guard rules' words load
-# when first needed: a launch loads only what paints the job list.
+# Screens opened by a key (a job's detail, help, history, the message log) and the guard
+# rules' words load when first needed: a launch loads only what paints the job list.
 
 FREEZE_STEP = 1000
 TYPED_AWAY = keys.typed_away_actions()
@@ -343,25 +335,6 @@ class ConsoleApp(LiveControlsApp):
     def _view_changed(self, _message: MainScreen.ViewChanged) -> None:
         self._tick()
 
-    @on(JobDetailScreen.BatchChosen)
-    def _batch_chosen(self, message: JobDetailScreen.BatchChosen) -> None:
-        screen = FailedRecordsScreen(
-            message.job_id,
-            message.batch,
-            instance_url=self.backend.instance_url,
-            now=self.now,
-            read_only=self.read_only,
-        )
-
-        def feed(snapshot: Snapshot | None) -> None:
-            if snapshot is not None:
-                screen.apply_snapshot(snapshot, self.status)
-
-        feed(self.snapshot)
-        screen.watch(self, "snapshot", feed, init=False)
-        self.push_screen(screen)
-        self._load_batch_results(message.job_id, message.batch.id)
-
     def on_job_table_job_highlighted(self, message: JobTable.JobHighlighted) -> None:
         self.backend.select(message.job_id)
 
@@ -369,6 +342,8 @@ class ConsoleApp(LiveControlsApp):
         self.open_detail(message.job_id)
 
     def open_detail(self, job_id: str) -> None:
+        from bulktui.ui.screens.job_detail import JobDetailScreen
+
         screen = JobDetailScreen(
             job_id,
             instance_url=self.backend.instance_url,
@@ -450,7 +425,7 @@ class ConsoleApp(LiveControlsApp):
 
     def action_open_detail(self) -> None:
         job_id = self.selected_job_id()
-        if job_id and not isinstance(self.screen, JobDetailScreen):
+        if job_id and detail_screen(self.screen) is None:
             self.open_detail(job_id)
 
     def action_copy_id(self) -> None:
@@ -464,34 +439,7 @@ class ConsoleApp(LiveControlsApp):
         self.copy_to_clipboard(job_id)
         self.say(f"sent {job_id} to the terminal's clipboard (OSC 52); {CLIPBOARD_HINT}")
 
-    # ------------------------------------------------------------------ failed records
-
-    @work(group="results", exclusive=True, exit_on_error=False)
-    async def _load_batch_results(self, job_id: str, batch_id: str) -> None:
-        try:
-            results = await self.backend.batch_results(job_id, batch_id)
-        except Exception as exc:
-            self.post_message(BatchResultsFailed(job_id, batch_id, explain_load(exc)))
-            return
-        self.post_message(BatchResultsLoaded(job_id, batch_id, results))
-
-    def on_batch_results_loaded(self, message: BatchResultsLoaded) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, FailedRecordsScreen) and screen.batch_info.id == message.batch_id:
-                screen.show_results(message.results)
-
-    def on_batch_results_failed(self, message: BatchResultsFailed) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, FailedRecordsScreen) and screen.batch_info.id == message.batch_id:
-                screen.show_error(message.reason)
-
 
 def fmt_message(message: tuple[str, str]) -> Text:
     text, severity = message
     return Text(text, style="" if severity == "information" else "bold")
-
-
-def explain_load(exc: BaseException) -> str:
-    if isinstance(exc, BulkError):
-        return one_line(str(exc))
-    return one_line(f"unexpected error {type(exc).__name__}: {exc}")

@@ -8,10 +8,11 @@ what happened comes from the ``ActionRunner``'s outcome, shown as it is worded t
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from textual import work
 from textual.app import App
@@ -34,13 +35,26 @@ from bulktui.ui.messages import (
     JobLookedUp,
     Said,
 )
-from bulktui.ui.screens.job_detail import JobDetailScreen
 from bulktui.ui.screens.main import MainScreen
 
 if TYPE_CHECKING:
-    from bulktui.ui.screens.confirm import ConfirmFacts
+    from textual.screen import Screen
 
-# The dialogs load when first opened: a launch loads only what paints the job list.
+    from bulktui.ui.screens.confirm import ConfirmFacts
+    from bulktui.ui.screens.job_detail import JobDetailScreen
+
+# The dialogs and a job's detail load when first opened: a launch loads only what paints the
+# job list.
+_DETAIL_MODULE = "bulktui.ui.screens.job_detail"
+
+
+def detail_screen(screen: Screen[object]) -> JobDetailScreen | None:
+    """``screen`` when it is a job's detail, else None. Asked without importing the detail
+    screen: no screen of a class that was never imported can be on the stack."""
+    module = sys.modules.get(_DETAIL_MODULE)
+    if module is not None and isinstance(screen, module.JobDetailScreen):
+        return cast("JobDetailScreen", screen)
+    return None
 
 Action = Literal["close", "abort"]
 PENDING_WORDS = {"close": "closing…", "abort": "aborting…", "create": "creating…"}
@@ -100,8 +114,9 @@ class JobActionsApp(App[None]):
 
     def selected_job_id(self) -> str | None:
         """The job the keys act on: the detail's job, or the job list's cursor."""
-        if isinstance(self.screen, JobDetailScreen):
-            return self.screen.job_id
+        detail = detail_screen(self.screen)
+        if detail is not None:
+            return detail.job_id
         main = self.main
         return main.table.cursor_id if main else None
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Literal
 
 from textual.message import Message
 
-from bulktui.api.models import JobInfo, RecordResult
+from bulktui.api.models import JobInfo
 from bulktui.core.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -68,22 +68,6 @@ class ActionFailed(Message):
         self.job_id = job_id
         self.reason = reason
         self.uncertain = uncertain
-
-
-class BatchResultsLoaded(Message):
-    def __init__(self, job_id: str, batch_id: str, results: list[RecordResult]) -> None:
-        super().__init__()
-        self.job_id = job_id
-        self.batch_id = batch_id
-        self.results = results
-
-
-class BatchResultsFailed(Message):
-    def __init__(self, job_id: str, batch_id: str, reason: str) -> None:
-        super().__init__()
-        self.job_id = job_id
-        self.batch_id = batch_id
-        self.reason = reason
 
 
 class JobLookedUp(Message):

@@ -81,13 +81,10 @@ def test_console_loads_the_network_stack_with_its_first_request(tmp_path: Path) 
     assert result["before"] == []
     # console_cmd itself, and history_cmd for the journal's options; never login or watch.
     assert result["commands"] == ["bulktui.cli.console_cmd", "bulktui.cli.history_cmd"]
-    assert result["screens"] == [
+    assert result["screens"] == [  # a job's detail and its failed records load on Enter
         "bulktui.ui.screens.early_keys",
-        "bulktui.ui.screens.failed_records",
         "bulktui.ui.screens.filtered_table",
-        "bulktui.ui.screens.job_detail",
         "bulktui.ui.screens.main",
-        "bulktui.ui.screens.text_view",
         "bulktui.ui.screens.too_small",
     ]
     assert isinstance(result["listed"], int) and result["listed"] > 0

@@ -255,15 +255,6 @@ class JobDetailScreen(Screen[None]):
     }
     """
 
-    class BatchChosen(Message):
-        """No longer posted: the screen opens the failed records itself. Kept while the app
-        still names it."""
-
-        def __init__(self, job_id: str, batch: BatchInfo) -> None:
-            super().__init__()
-            self.job_id = job_id
-            self.batch = batch
-
     class FailedGroupsLoaded(Message):
         def __init__(self, groups: FailedRecordGroupsView, failed_at_load: int | None) -> None:
             super().__init__()
