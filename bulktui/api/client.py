@@ -167,8 +167,16 @@ class BulkClient:
 
     @property
     def requests_sent(self) -> int:
-        """HTTP requests sent so far, retries included: each one counts against the org."""
+        """HTTP requests tried so far, retries included (marks for ``fastest_reply_since``
+        and ``retries_since``)."""
         return self._x.requests_sent
+
+    @property
+    def requests_reached(self) -> int:
+        """Requests that reached a server, retries included: each one may count against the
+        org's daily limit. A connection that could not be made (refused, no route, a connect
+        timeout) sent nothing, and is not among them."""
+        return self._x.requests_sent - self._x.requests_unreached
 
     def fastest_reply_since(self, mark: int) -> float | None:
         """Seconds the quickest request sent after ``mark`` (an earlier ``requests_sent``)

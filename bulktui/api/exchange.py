@@ -226,6 +226,9 @@ class Exchanger:
         self.retry = retry
         self.max_body_bytes = max_body_bytes
         self.requests_sent = 0
+        # Of those, the ones whose connection could not be made: nothing reached a server, so
+        # the org's limit was not spent (an hour offline must not exhaust the API budget).
+        self.requests_unreached = 0
         # (request number, seconds until its whole body arrived) of recent answered requests,
         # timed on the retry policy's clock (injectable, like the rest of the timing).
         self.reply_times: deque[tuple[int, float]] = deque(maxlen=256)
@@ -388,6 +391,8 @@ class Exchanger:
                 # OSError: real transports wrap socket errors in httpx exceptions, but in-process
                 # ones (ASGITransport) let the app's ConnectionResetError through as is.
                 sent = not _not_sent(exc)
+                if not sent:
+                    self.requests_unreached += 1
                 if _is_certificate_failure(exc):
                     host = request.url.host
                     raise TransportError(

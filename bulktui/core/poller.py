@@ -89,7 +89,7 @@ class Poller:
         self._visible: frozenset[str] | None = None  # None: the UI has not said; all rows
         self._source: Source = "live"
         self._source_as_of: datetime | None = None
-        self._requests_base = client.requests_sent
+        self._requests_base = client.requests_reached
 
         self._paused = False
         self._force = False
@@ -285,7 +285,7 @@ class Poller:
                 [t.id for t in unknown[: self._config.backfill_per_cycle]], self._allow_backfill
             )
             tally = Tally()
-            before = self._client.requests_sent
+            before = self._client.requests_reached
             try:
                 await self._read_many(ids, tally)
             except asyncio.CancelledError:
@@ -294,7 +294,7 @@ class Poller:
                 log.info("filling job counts failed: %s", describe(error))
                 self._backlog_ok = False
             finally:
-                self._spent("backfill", self._client.requests_sent - before)
+                self._spent("backfill", self._client.requests_reached - before)
             if tally.failed:
                 self._backlog_ok = False
             left = len(self._backfill_candidates())
@@ -337,7 +337,7 @@ class Poller:
     async def _cycle(self, force: bool) -> None:
         self._cycle_no += 1
         start = self._running_since = self._clock.now()
-        mark = self._client.requests_sent
+        mark = self._client.requests_sent  # replies and retries are numbered by attempt
         tally = Tally()
         try:
             await self._discover(force)
@@ -374,19 +374,19 @@ class Poller:
         user asked for (``force``) reads the pages that can hold new jobs whatever the budget
         says (one a listing); a full pass still waits for the budget."""
         if self._users.needs_identity and self._allow("names", 1):
-            before = self._client.requests_sent
+            before = self._client.requests_reached
             try:
                 await self._users.load_identity(self._client)
             finally:
-                self._spent("names", self._client.requests_sent - before)
-        before = self._client.requests_sent
+                self._spent("names", self._client.requests_reached - before)
+        before = self._client.requests_reached
         try:
             listing = await self._lister.read(
                 lambda n: (force and n <= LISTINGS) or self._allow("list", n),
                 lambda job_id: job_id in self._book.tracks,
             )
         finally:
-            self._spent("list", self._client.requests_sent - before)
+            self._spent("list", self._client.requests_reached - before)
         if listing is None:
             return  # the budget says wait: live jobs are still read below
         rows = listing.rows
@@ -395,11 +395,11 @@ class Poller:
         self._publish()  # the table fills before any per-job GET
         wanted = self._users.wanted(rows)
         if wanted and self._allow("names", 1):
-            before = self._client.requests_sent
+            before = self._client.requests_reached
             try:
                 await self._users.resolve(self._client, wanted)
             finally:
-                self._spent("names", self._client.requests_sent - before)
+                self._spent("names", self._client.requests_reached - before)
 
     async def _read_due(self, force: bool, tally: Tally) -> None:
         """The live jobs that are due, then back-fill for visible rows as the budget allows."""
@@ -413,13 +413,13 @@ class Poller:
             allow=self._allow_backfill,
         )
         self._backlog = todo.left if todo.backfill else 0
-        before = self._client.requests_sent
+        before = self._client.requests_reached
         try:
             await self._read_many(todo.ids, tally)
         finally:
-            # Every request sent is spent (a retry, or a kind looked up, too): the back-fill
-            # its share, the live jobs the rest.
-            sent = self._client.requests_sent - before
+            # Every request that reached a server is spent (a retry, or a kind looked up,
+            # too): the back-fill its share, the live jobs the rest.
+            sent = self._client.requests_reached - before
             backfill = min(len(todo.backfill), sent)
             self._spent("backfill", backfill)
             self._spent("live", sent - backfill)
@@ -440,13 +440,13 @@ class Poller:
         self._selection_dirty = False  # served now; a select() during the awaits sets it again
         if job_id is None:
             return
-        before = self._client.requests_sent
+        before = self._client.requests_reached
         try:
             await self._reader.read_selected(
                 job_id, tally, force=force, cycle=self._cycle_no, ceiling=self._ceiling()
             )
         finally:  # the user asked: never held back, always counted
-            self._spent("live", self._client.requests_sent - before)
+            self._spent("live", self._client.requests_reached - before)
 
     # ------------------------------------------------------------------------------ snapshots
 
@@ -497,7 +497,7 @@ class Poller:
         return max(1, min(self._config.job_backoff_cycles, by_time))
 
     def _requests(self) -> int:
-        return self._client.requests_sent - self._requests_base
+        return self._client.requests_reached - self._requests_base
 
     def _build(self) -> Snapshot:
         selected = self._selected

@@ -29,7 +29,15 @@ class PollingClient(Protocol):
 
     @property
     def requests_sent(self) -> int:
-        """HTTP requests sent so far, retries included."""
+        """HTTP requests tried so far, retries included: the numbering of replies and
+        retries (``fastest_reply_since``, ``retries_since``)."""
+        ...
+
+    @property
+    def requests_reached(self) -> int:
+        """Requests that reached a server, retries included: what the org's daily limit can
+        have counted, and what the API budget spends. A connection that could not be made
+        sent nothing."""
         ...
 
     def fastest_reply_since(self, mark: int) -> float | None:

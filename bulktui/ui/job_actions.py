@@ -56,6 +56,7 @@ def detail_screen(screen: Screen[object]) -> JobDetailScreen | None:
         return cast("JobDetailScreen", screen)
     return None
 
+
 Action = Literal["close", "abort"]
 PENDING_WORDS = {"close": "closing…", "abort": "aborting…", "create": "creating…"}
 READ_ONLY_REASON = (

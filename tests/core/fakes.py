@@ -80,6 +80,10 @@ class FakeClient:
         self.requests_sent = 0
         self.api_usage: ApiUsage | None = ApiUsage(10, 15000)
 
+    @property
+    def requests_reached(self) -> int:
+        return self.requests_sent  # a fake has no connection to fail
+
     def _hit(self, name: str) -> None:
         self.calls[name] += 1
         self.requests_sent += 1
