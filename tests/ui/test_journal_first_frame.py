@@ -28,9 +28,9 @@ class FirstFrameApp(ConsoleApp):
         super()._started()
 
 
-async def test_the_first_frame_shows_the_journals_jobs_with_the_network_down(
-    tmp_path: Path,
-) -> None:
+async def relaunched_offline(tmp_path: Path) -> tuple[FirstFrameApp, list[str]]:
+    """The console relaunched on a warm journal of ``small_org`` with nothing answering, and
+    the org's job ids."""
     org = emulated_org(config=EngineConfig(session_seconds=10**8), start=T0)
     made = seed_jobs(org.engine, small_org(org.engine))
     path = tmp_path / "org.sqlite3"
@@ -52,10 +52,28 @@ async def test_the_first_frame_shows_the_journals_jobs_with_the_network_down(
     again = open_live_backend(
         org.client(transport=transport), instance_url=INSTANCE, journal=journal()
     )
-    app = FirstFrameApp(again, now=org.clock.now)
+    return FirstFrameApp(again, now=org.clock.now), [job.id for job in made]
+
+
+async def test_the_first_frame_shows_the_journals_jobs_with_the_network_down(
+    tmp_path: Path,
+) -> None:
+    app, made = await relaunched_offline(tmp_path)
     async with app.run_test(size=(120, 35)) as pilot:
         await wait_until(pilot, lambda: bool(app.first_frame))
-        for job in made:
-            assert job.id in app.first_frame
+        for job_id in made:
+            assert job_id in app.first_frame
         assert "from the journal" in app.first_frame
         await wait_until(pilot, lambda: f"{len(made)} jobs" in screen_text(app))
+
+
+async def test_a_detail_opened_offline_says_its_batches_were_not_answered(
+    tmp_path: Path,
+) -> None:
+    """Not "loading…" for ever: the batches cannot come while nothing answers."""
+    app, _made = await relaunched_offline(tmp_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await wait_until(pilot, lambda: "unreachable" in screen_text(app))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "the last refresh failed" in screen_text(app))
+        assert "batches: loading" not in screen_text(app)

@@ -520,8 +520,12 @@ class JobDetailScreen(Screen[None]):
         caption = self.query_one("#batches-title", QuietStatic)
         job = self._view.job if self._view else None
         if batches is None:
+            unanswered = self._snapshot is not None and bool(self._snapshot[0].problem)
             if self._view is not None and self._view.purged:
                 why = "batches: gone (Salesforce purged this job)"
+            elif unanswered:
+                # Not "loading…" for ever while nothing answers: the header says the link is down.
+                why = "batches: not loaded: the last refresh failed (r retries)"
             else:
                 why = "batches: loading…"
             caption.show(Text(why, style="bold"))
