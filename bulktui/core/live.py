@@ -235,7 +235,7 @@ class LiveBackend:
 
     def _seed(self, jobs: list[JobInfo], as_of: datetime) -> tuple[int, datetime]:
         if jobs:
-            self.poller.preload(jobs, as_of)
+            self.poller.preload(jobs, as_of, partial=len(jobs) == FIRST_SCREEN)
         return len(jobs), as_of
 
     async def preload(self) -> None:
@@ -252,8 +252,11 @@ class LiveBackend:
                 self._first_read = self._seed(*await asyncio.to_thread(self._read_first))
             count, as_of = self._first_read
             if count == FIRST_SCREEN:
-                rest = await asyncio.to_thread(journal.known_jobs, self._org_id)
-                self.poller.preload(rest, as_of)
+                rest: list[JobInfo] = []
+                try:
+                    rest = await asyncio.to_thread(journal.known_jobs, self._org_id)
+                finally:  # the picture is whole now, or as whole as it will get
+                    self.poller.preload(rest, as_of)
         except asyncio.CancelledError:
             raise
         except Exception:  # a journal must never stop the console from watching

@@ -89,6 +89,7 @@ class Poller:
         self._visible: frozenset[str] | None = None  # None: the UI has not said; all rows
         self._source: Source = "live"
         self._source_as_of: datetime | None = None
+        self._partial = False  # the journal's picture so far is its newest jobs only
         self._requests_base = client.requests_reached
 
         self._paused = False
@@ -193,14 +194,16 @@ class Poller:
         track.level = 0
         track.unreadable = None
 
-    def preload(self, jobs: Iterable[JobInfo], as_of: datetime) -> None:
+    def preload(self, jobs: Iterable[JobInfo], as_of: datetime, *, partial: bool = False) -> None:
         """Seed what a journal knew, before the first cycle. An ended job preloaded with its
         counts is never read again; a live one is read as usual. The snapshot published now
-        says its source is the journal, as of ``as_of``, until the first listing arrives."""
+        says its source is the journal, as of ``as_of``, until the first listing arrives;
+        ``partial``: more of the journal's jobs are still to come."""
         for job in jobs:
             self._book.preload(job, as_of)
         if self._cycle_no == 0:
             self._source, self._source_as_of = "journal", as_of
+        self._partial = partial
         self._publish()
 
     def set_visible(self, job_ids: Iterable[str]) -> None:
@@ -515,6 +518,7 @@ class Poller:
             requests=self._requests(),
             source=self._source,
             source_as_of=self._source_as_of,
+            partial=self._partial and self._source == "journal",
         )
 
     def _publish(self) -> None:
@@ -529,6 +533,7 @@ class Poller:
             snapshot.batches,
             snapshot.identity,
             snapshot.source,
+            snapshot.partial,
         )
         if not self._publisher.same_as_last(key):
             self._publisher.publish(snapshot, key)

@@ -79,6 +79,9 @@ class Snapshot:
     requests: int = 0  # Bulk/REST requests the poller has made so far
     source: Source = "live"  # "journal" until the first listing of this session arrived
     source_as_of: datetime | None = None  # how old the journal's picture is (source journal)
+    # The journal's picture holds only its newest jobs so far; the rest is still being read
+    # (a job count now would be too small). Never set once a listing has arrived.
+    partial: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,9 +172,11 @@ async def test_the_newest_screenful_is_read_at_once_and_the_rest_in_run(
     picture = again.first_picture()
     assert picture is not None and picture.source == "journal"
     assert set(picture.jobs) == {v.id for v in known[:4]}
+    assert picture.partial  # the newest four of ten: more to come
     seen: list[Snapshot] = []
     again.poller.add_listener(seen.append)
     await again.preload()
     assert [len(s.jobs) for s in seen] == [10]  # the rest, in one snapshot
+    assert not seen[0].partial
     assert sum(engine.stats.values()) == before  # and still no request
     await again.aclose()

@@ -3,8 +3,13 @@ shows the journal's newest jobs (issue 13), not an empty table that fills a pain
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import httpx
+import pytest
+
+from bulktui.core import live
 from bulktui.core.journal import Journal
 from bulktui.core.session import open_live_backend
 from bulktui.emulator import EngineConfig
@@ -23,14 +28,28 @@ class FirstFrameApp(ConsoleApp):
     CSS_PATH = str(Path(app_module.__file__).with_name("bulktui.tcss"))  # not beside this file
     first_frame = ""
 
+    first_view_state = ""
+
     def _started(self) -> None:
         self.first_frame = screen_text(self)
+        main = self.main
+        self.first_view_state = main.view_state() if main is not None else ""
         super()._started()
 
 
-async def relaunched_offline(tmp_path: Path) -> tuple[FirstFrameApp, list[str]]:
-    """The console relaunched on a warm journal of ``small_org`` with nothing answering, and
-    the org's job ids."""
+class Silent(httpx.AsyncBaseTransport):
+    """A server that takes every request and never answers (a black hole, a hung proxy)."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def relaunched_offline(
+    tmp_path: Path, *, silent: bool = False
+) -> tuple[FirstFrameApp, list[str]]:
+    """The console relaunched on a warm journal of ``small_org`` with nothing answering
+    (connections refused, or with ``silent`` no answer at all), and the org's job ids."""
     org = emulated_org(config=EngineConfig(session_seconds=10**8), start=T0)
     made = seed_jobs(org.engine, small_org(org.engine))
     path = tmp_path / "org.sqlite3"
@@ -49,9 +68,8 @@ async def relaunched_offline(tmp_path: Path) -> tuple[FirstFrameApp, list[str]]:
 
     transport = SwitchableTransport(org.app)
     transport.down = True  # nothing answers from here on
-    again = open_live_backend(
-        org.client(transport=transport), instance_url=INSTANCE, journal=journal()
-    )
+    dead = Silent() if silent else transport
+    again = open_live_backend(org.client(transport=dead), instance_url=INSTANCE, journal=journal())
     return FirstFrameApp(again, now=org.clock.now), [job.id for job in made]
 
 
@@ -65,6 +83,30 @@ async def test_the_first_frame_shows_the_journals_jobs_with_the_network_down(
             assert job_id in app.first_frame
         assert "from the journal" in app.first_frame
         await wait_until(pilot, lambda: f"{len(made)} jobs" in screen_text(app))
+
+
+async def test_the_status_line_counts_the_journals_jobs_before_any_answer(
+    tmp_path: Path,
+) -> None:
+    app, made = await relaunched_offline(tmp_path, silent=True)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await wait_until(pilot, lambda: bool(app.first_frame))
+        await wait_until(pilot, lambda: f"{len(made)} jobs · " in screen_text(app))
+        assert "waiting for Salesforce" in screen_text(app)
+
+
+async def test_a_first_screenful_of_a_bigger_journal_does_not_pass_for_the_whole_org(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first frame holds the journal's newest jobs only: its status line must not count
+    them as the org's jobs until the rest has been read."""
+    monkeypatch.setattr(live, "FIRST_SCREEN", 4)
+    app, made = await relaunched_offline(tmp_path, silent=True)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await wait_until(pilot, lambda: bool(app.first_frame))
+        assert app.first_view_state.startswith("newest 4 jobs, reading the rest…")
+        await wait_until(pilot, lambda: f"{len(made)} jobs · " in screen_text(app))
+        assert "reading the rest" not in screen_text(app)
 
 
 async def test_a_detail_opened_offline_says_its_batches_were_not_answered(

@@ -270,6 +270,9 @@ class MainScreen(FilteredTableScreen):
         total = len(self._views)
         shown = table.row_count
         parts = [f"{shown:,}/{total:,} jobs" if shown != total else f"{total:,} jobs"]
+        if self._snapshot is not None and self._snapshot.partial:
+            # Only the journal's newest jobs so far: the count is not the org's yet.
+            parts = [f"newest {total:,} jobs, reading the rest…"]
         parts.append(f"{table.live_count:,} live")
         parts.append(f"sort {spec.title}{'↓' if descending else '↑'}")
         if self.filter_text:
@@ -283,8 +286,10 @@ class MainScreen(FilteredTableScreen):
         return " · ".join(parts)
 
     def _show_view_state(self) -> None:
-        if self.is_mounted:
-            self.query_one("#status-view", QuietStatic).show(Text(self.view_state()))
+        # Not ``is_mounted``: that is still False while on_mount runs, when the journal's
+        # first picture arrives, and the line stayed empty until Salesforce answered.
+        for view in self.query("#status-view").results(QuietStatic):
+            view.show(Text(self.view_state()))
 
     def show_status(self, text: Text) -> None:
         self.query_one("#status-msg", QuietStatic).show(text)
