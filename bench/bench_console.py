@@ -1,7 +1,7 @@
 """The console's figures (issue 3, "Figures to reach"), measured on the real thing.
 
     python bench/bench_console.py [--only startup|idle|bytes|keys|journal]
-                                  [--jobs 1000] [--big 10000]
+                                  [--jobs 1000] [--big 10000] [--reference DIR]
 
 Each figure starts a real ``bulktui emulator`` subprocess on loopback, seeds it through
 ``POST /_emulator/seed``, and runs ``bulktui --instance-url … --session-id …`` as a subprocess
@@ -141,10 +141,14 @@ class Terminal:
     done: bool = False
 
     @classmethod
-    def spawn(cls, args: list[str], env: dict[str, str], cols: int, rows: int) -> Terminal:
+    def spawn(
+        cls, args: list[str], env: dict[str, str], cols: int, rows: int, cwd: Path | None = None
+    ) -> Terminal:
         started = time.perf_counter()
         pid, fd = pty.fork()
-        if pid == 0:  # the child: become bulktui
+        if pid == 0:  # the child: become bulktui (``-m bulktui`` finds the one in ``cwd``)
+            if cwd is not None:
+                os.chdir(cwd)
             os.execvpe(args[0], args, env)
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         term = cls(pid, fd, started)
@@ -246,7 +250,11 @@ COLOUR = "truecolor"
 
 
 def console(
-    emulator: Emulator, cols: int = 120, rows: int = 35, journal: Path | None = None
+    emulator: Emulator,
+    cols: int = 120,
+    rows: int = 35,
+    journal: Path | None = None,
+    code: Path | None = None,
 ) -> Terminal:
     """The console on ``emulator``; with ``journal``, that journal file, else none (``off``):
     the figures compare with those from before the journal existed, and a bench never writes
@@ -258,7 +266,7 @@ def console(
     env["BULKTUI_SESSION_ID"] = emulator.session_id  # never on a command line
     env["BULKTUI_JOURNAL"] = str(journal) if journal is not None else "off"
     args = [sys.executable, "-m", "bulktui", "--instance-url", emulator.url]
-    return Terminal.spawn(args, env, cols, rows)
+    return Terminal.spawn(args, env, cols, rows, cwd=code)
 
 
 # ----------------------------------------------------------------------------- the figures
@@ -304,14 +312,16 @@ def hello_textual() -> Terminal:
     return Terminal.spawn([sys.executable, "-c", HELLO_APP], env, 120, 35)
 
 
-def figure_journal_startup(jobs: int, runs: int) -> None:
+def figure_journal_startup(jobs: int, runs: int, reference: Path | None = None) -> None:
     """Issue 13: launch → the table from a warm journal, before any network answer, with
     the emulator stopped. A first run fills the journal; the emulator is then stopped and the
     console started again on the same org, ``runs`` times. Two moments: the first screenful
     (the newest job's row with its counts, which only the journal can give with nothing
     answering) and every row (the status line says "10,000 jobs"). Each relaunch is paired
     with a one-line Textual app, so the figure can be read against what Textual alone costs
-    on the machine that ran it."""
+    on the machine that ran it, and with ``reference`` (another checkout, e.g. a git worktree
+    of an earlier commit) with a relaunch of that code on the same journal, in alternating
+    order: this machine's noise is larger than most changes."""
     emulator = start_emulator()
     with tempfile.TemporaryDirectory() as scratch:
         journal = Path(scratch) / "journal.sqlite3"
@@ -326,13 +336,23 @@ def figure_journal_startup(jobs: int, runs: int) -> None:
         finally:
             emulator.stop()
         screenful, every, hello = [], [], []
-        for _ in range(runs):
-            term = console(emulator, journal=journal)  # the emulator is gone: nothing answers
+        ref_screenful: list[float] = []
+        ref_every: list[float] = []
+
+        def relaunch(code: Path | None, screen_at: list[float], rows_at: list[float]) -> None:
+            term = console(emulator, journal=journal, code=code)  # nothing answers
             try:
-                screenful.append(term.wait_for(b"987,654", 60))
-                every.append(term.wait_for(f"{jobs:,} jobs".encode(), 60))
+                screen_at.append(term.wait_for(b"987,654", 60))
+                rows_at.append(term.wait_for(f"{jobs:,} jobs".encode(), 60))
             finally:
                 term.quit()
+
+        for run in range(runs):
+            pairs: list[tuple[Path | None, list[float], list[float]]] = [(None, screenful, every)]
+            if reference is not None:
+                pairs.append((reference, ref_screenful, ref_every))
+            for code, screen_at, rows_at in pairs if run % 2 == 0 else reversed(pairs):
+                relaunch(code, screen_at, rows_at)
             term = hello_textual()
             try:
                 hello.append(term.wait_for(b"hello from textual", 60))
@@ -351,6 +371,11 @@ def figure_journal_startup(jobs: int, runs: int) -> None:
         f"                                       every row after {runs_of(every)}\n"
         f"  a one-line Textual app, same runs:   painted after {runs_of(hello)}"
     )
+    if reference is not None:
+        print(
+            f"  {str(reference)[:36]:<36} first screenful after {runs_of(ref_screenful)}\n"
+            f"  {'':<36} every row after {runs_of(ref_every)}"
+        )
 
 
 def settle_backfill(term: Terminal, jobs: int) -> None:
@@ -484,14 +509,14 @@ def figure_keys(jobs: int, presses: int) -> None:
         emulator.stop()
 
 
-def compile_bytecode() -> None:
-    """Compile the bulktui that ``-m bulktui`` runs here, as an install would (see above):
-    the one in the current directory if there is one (``-m`` looks there first), else the
-    installed one."""
+def compile_bytecode(where: Path | None = None) -> None:
+    """Compile the bulktui that ``-m bulktui`` runs in ``where`` (default here), as an
+    install would (see above): the one in that directory if there is one (``-m`` looks there
+    first), else the installed one."""
     import compileall
     import importlib.util
 
-    here = Path.cwd() / "bulktui"
+    here = (where or Path.cwd()) / "bulktui"
     if (here / "__init__.py").is_file():
         folders = [str(here)]
     else:
@@ -511,10 +536,19 @@ def main() -> int:
     parser.add_argument("--window", type=float, default=20.0)
     parser.add_argument("--presses", type=int, default=15)
     parser.add_argument("--colours", choices=tuple(COLOURS), default="truecolor")
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        metavar="DIR",
+        help="journal figure: also relaunch the bulktui checked out in DIR, alternating "
+        "(e.g. git worktree add /tmp/ref <commit>)",
+    )
     args = parser.parse_args()
     global COLOUR
     COLOUR = args.colours
     compile_bytecode()
+    if args.reference is not None:
+        compile_bytecode(args.reference)
     print(f"(terminal: {COLOURS[COLOUR]})")
     if args.only in (None, "startup"):
         figure_startup(args.jobs, args.runs)
@@ -523,7 +557,7 @@ def main() -> int:
     if args.only in (None, "keys"):
         figure_keys(args.big, args.presses)
     if args.only in (None, "journal"):
-        figure_journal_startup(args.big, args.runs)
+        figure_journal_startup(args.big, args.runs, args.reference)
     return 0
 
 
