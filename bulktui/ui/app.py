@@ -96,6 +96,9 @@ class ConsoleApp(LiveControlsApp):
         self._clock: Timer | None = None
         self._frozen_at = 0  # jobs (listed + detailed) when the heap was last frozen
         self._quit_asked: datetime | None = None  # first q while an action was pending
+        # Keys typed while the console starts (a fast typist, a slow link delivering them in
+        # one burst) wait here until the job list is on screen with the focus; None after.
+        self._early_keys: list[events.Key] | None = []
         loaded = load_themes(theme_dirs)
         self.theme_failures = loaded.failures
         for t in loaded.themes:
@@ -147,7 +150,23 @@ class ConsoleApp(LiveControlsApp):
         elif isinstance(top, TooSmallScreen):
             self.pop_screen()
 
+    async def on_event(self, event: events.Event) -> None:
+        # Before the job list is mounted, a screen binding such as "/" is not active yet and
+        # nothing has the focus: "/Lead" lost its "/", and its "a" asked to abort. Held, they
+        # act as typed once the list is ready (see _started).
+        early = self._early_keys
+        if early is not None and isinstance(event, events.Key) and not event.is_forwarded:
+            early.append(event)
+            return
+        await super().on_event(event)
+
+    def _replay_early_keys(self) -> None:
+        early, self._early_keys = self._early_keys, None
+        for key in early or ():
+            self.post_message(events.Key(key.key, key.character))
+
     def _started(self) -> None:
+        self._replay_early_keys()
         self._check_size(self.size.width, self.size.height)
         for path, reason in self.theme_failures:
             self.say(f"theme file {path.name} skipped: {reason}", "warning")

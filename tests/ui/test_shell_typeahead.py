@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from textual import events
+
 from bulktui.api.enums import JobState
+from bulktui.ui import app as app_module
+from bulktui.ui.app import ConsoleApp
 from bulktui.ui.screens.confirm import AbortJobModal
-from tests.ui.harness import build, settle, started, wait_until
+from tests.ui.harness import build, screen_text, settle, started, wait_until
 from tests.ui.seeds import small_org
 from tests.ui.test_flows import burst, table
 
@@ -46,3 +52,27 @@ async def test_a_second_a_in_the_dialog_is_reported_not_silent() -> None:
         await pilot.press("n")
         await settle(pilot, h)
         assert h.app.screen is h.app.main
+
+
+class TypedAtLaunch(ConsoleApp):
+    """The console with keys arriving as it starts: a fast typist, or a slow SSH link that
+    delivers "/Lead⏎" in one burst before the job list is mounted."""
+
+    CSS_PATH = str(Path(app_module.__file__).with_name("bulktui.tcss"))  # not beside this file
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        for ch in "/Lead":
+            self.post_message(events.Key("slash" if ch == "/" else ch, ch))
+        self.post_message(events.Key("enter", None))
+
+
+async def test_keys_typed_while_the_console_starts_act_once_it_is_ready() -> None:
+    h = build(small_org)
+    app = TypedAtLaunch(h.backend, now=h.clock.now)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await wait_until(pilot, lambda: "filter 'Lead'" in screen_text(app))
+        assert not isinstance(app.screen, AbortJobModal)  # "a" was filter text, not abort
+        main = app.main
+        assert main is not None and main.table.row_count == 1  # the Lead job only
+        assert "no job selected" not in screen_text(app)
