@@ -163,7 +163,12 @@ class ConsoleApp(LiveControlsApp):
     def _replay_early_keys(self) -> None:
         early, self._early_keys = self._early_keys, None
         for key in early or ():
-            self.post_message(events.Key(key.key, key.character))
+            if key.key == "ctrl+j":
+                # Typed before the console took the terminal over, Enter reaches us as a line
+                # feed (the terminal's line discipline turns CR into LF until then).
+                self.post_message(events.Key("enter", "\r"))
+            else:
+                self.post_message(events.Key(key.key, key.character))
 
     def _started(self) -> None:
         self._replay_early_keys()
