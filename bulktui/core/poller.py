@@ -422,10 +422,10 @@ class Poller:
         finally:
             # Every request that reached a server is spent (a retry, or a kind looked up,
             # too): the back-fill its share, the live jobs the rest.
-            sent = self._client.requests_reached - before
-            backfill = min(len(todo.backfill), sent)
+            reached = self._client.requests_reached - before
+            backfill = min(len(todo.backfill), reached)
             self._spent("backfill", backfill)
-            self._spent("live", sent - backfill)
+            self._spent("live", reached - backfill)
 
     async def _read_many(self, ids: list[str], tally: Tally) -> None:
         await self._reader.read_many(
