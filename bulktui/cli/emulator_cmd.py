@@ -20,8 +20,8 @@ def register(sub: Any) -> None:
     parser = sub.add_parser(
         "emulator",
         help="serve a local Salesforce Bulk API emulator",
-        description="Serve a faithful local Salesforce Bulk API 1.0 emulator. Prints one JSON "
-        "line with its URL and credentials when ready; stops on SIGINT or SIGTERM.",
+        description="Serve a faithful local Salesforce Bulk API 1.0 and 2.0 emulator. Prints one "
+        "JSON line with its URL and credentials when ready; stops on SIGINT or SIGTERM.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")

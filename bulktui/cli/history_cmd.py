@@ -91,27 +91,22 @@ def journal_for_args(
 ) -> Journal | NullJournal:
     """The journal a console or job command writes to (created if need be), or a null
     journal whose ``problem`` (one line, or None when turned off) the caller shows once.
-    ``on_problem`` hears, once, of a fault that ends the journal later in the run."""
-    from bulktui.core.journal import DEFAULT_RETENTION, open_journal
+    ``on_problem`` hears, once, of a fault that ends the journal later in the run.
+
+    ``retention`` defaults to the setting (``BULKTUI_JOURNAL_DAYS``, else ``config.toml``); a
+    setting that cannot be used means no journal this run, never the default: pruning with a
+    retention the user did not ask for could delete history they wanted kept."""
+    from bulktui.core.journal import DEFAULT_RETENTION, NullJournal, open_journal
+    from bulktui.core.settings import SettingsError, journal_retention
 
     choice = journal_choice(args, instance_url, environ)
-    days = retention_days(os.environ if environ is None else environ)
-    if retention is None and days is not None:
+    if retention is None and choice.path is not None:
+        try:
+            days = journal_retention(os.environ if environ is None else environ).days
+        except SettingsError as exc:
+            return NullJournal(f"{exc}; bulktui carries on without the journal until it is fixed")
         retention = timedelta(days=days)
     return open_journal(choice, on_problem=on_problem, retention=retention or DEFAULT_RETENTION)
-
-
-RETENTION_ENV = "BULKTUI_JOURNAL_DAYS"
-
-
-def retention_days(environ: Mapping[str, str]) -> int | None:
-    """``BULKTUI_JOURNAL_DAYS``: how long the journal keeps a job (default 180 days)."""
-    raw = environ.get(RETENTION_ENV, "").strip()
-    if not raw:
-        return None
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 36_500:
-        raise UsageError(f"{RETENTION_ENV}={raw[:20]!r} is not a number of days (1 to 36,500)")
-    return int(raw)
 
 
 @contextlib.contextmanager
@@ -266,7 +261,7 @@ def run_journal(args: argparse.Namespace) -> int:
             ("jobs", f"{info.jobs:,} ({info.purged_jobs:,} purged)"),
             ("actions", f"{info.actions:,}"),
             ("oldest entry", format_when(info.oldest) if info.oldest else "none"),
-            ("retention", f"{journal.retention.days} days"),
+            ("retention", _retention_text()),
             ("schema version", str(info.schema_version)),
         ]
         emit("".join(f"{label:<15} {one_line(value)}\n" for label, value in rows))
@@ -274,6 +269,18 @@ def run_journal(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _retention_text() -> str:
+    """The retention a console or job command would use now, and where it comes from."""
+    from bulktui.core.settings import SettingsError, journal_retention
+
+    try:
+        retention = journal_retention(os.environ)
+    except SettingsError as exc:
+        return f"not usable: {exc} (nothing is pruned until it is fixed)"
+    where = "" if retention.source == "default" else f" (from {retention.source})"
+    return f"{retention.days} days{where}"
 
 
 def parse_since(text: str) -> datetime:
