@@ -53,6 +53,11 @@ PRUNE_EVERY = 3600.0  # seconds between the journal's (once-a-day) prune checks
 FIRST_PRUNE_AFTER = 60.0  # not during the launch
 
 
+def _may_be_more(first_read: int) -> bool:
+    """The journal gave all the first read may take: it may hold more jobs than that."""
+    return first_read == FIRST_SCREEN
+
+
 class SessionJournal(JournalLike, Protocol):
     """What a watching session uses of a journal (``Journal`` and ``NullJournal`` both)."""
 
@@ -170,7 +175,7 @@ class LiveBackend:
         # is already recorded. Its writes are one short transaction of the changed rows.
         self.journal = journal
         self._org_id = org_id
-        self._preloaded = False
+        self._preload_started = False
         self._first_read: tuple[int, datetime] | None = None  # jobs seeded, as of
         if journal is not None:
             self.poller.add_listener(journal.record_snapshot)
@@ -235,7 +240,7 @@ class LiveBackend:
 
     def _seed(self, jobs: list[JobInfo], as_of: datetime) -> tuple[int, datetime]:
         if jobs:
-            self.poller.preload(jobs, as_of, partial=len(jobs) == FIRST_SCREEN)
+            self.poller.preload(jobs, as_of, partial=_may_be_more(len(jobs)))
         return len(jobs), as_of
 
     async def preload(self) -> None:
@@ -244,14 +249,14 @@ class LiveBackend:
         the rest. An ended job with counts is never read again. The rest is read in a
         thread: 10,000 stored jobs take a moment to parse. Done once; ``run()`` calls it."""
         journal = self.journal
-        if journal is None or self._preloaded:
+        if journal is None or self._preload_started:
             return
-        self._preloaded = True
+        self._preload_started = True
         try:
             if self._first_read is None:
                 self._first_read = self._seed(*await asyncio.to_thread(self._read_first))
             count, as_of = self._first_read
-            if count == FIRST_SCREEN:
+            if _may_be_more(count):
                 rest: list[JobInfo] = []
                 try:
                     rest = await asyncio.to_thread(journal.known_jobs, self._org_id)
