@@ -130,10 +130,14 @@ class ApiBudget:
             return sum(sum(c.values()) for c in self._minutes.values())
         return sum(c[purpose] for c in self._minutes.values())
 
-    def compact(self) -> str:
+    def compact(self, *, short: bool = False) -> str:
+        """"us 420/469 an hour" (", slowed" past the budget); ``short``: "us 420/469/h" (and
+        " slowed"), for a header too narrow for the words."""
         spent, budget = self.spent_this_hour(), self.per_hour
-        slow = ", slowed" if self.slowed or spent >= budget else ""
-        return f"us {_count(spent)}/{_count(budget)} an hour{slow}"
+        slowed = self.slowed or spent >= budget
+        if short:
+            return f"us {_count(spent)}/{_count(budget)}/h" + (" slowed" if slowed else "")
+        return f"us {_count(spent)}/{_count(budget)} an hour" + (", slowed" if slowed else "")
 
     def words(self) -> str:
         """The header's words: "bulktui: 420 requests this hour (budget 2,000); org at 41% of

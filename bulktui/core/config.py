@@ -25,8 +25,9 @@ class BudgetLike(Protocol):
         """The org's usage from the last ``Sforce-Limit-Info`` (after every cycle)."""
         ...
 
-    def compact(self) -> str:
-        """A few words for the header: "us 420/469 an hour" (", slowed" past the budget)."""
+    def compact(self, *, short: bool = False) -> str:
+        """A few words for the header: "us 420/469 an hour" (", slowed" past the budget);
+        ``short``: "us 420/469/h" for a narrow header."""
         ...
 
     @property

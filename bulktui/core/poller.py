@@ -133,6 +133,7 @@ class Poller:
 
     @property
     def status(self) -> PollStatus:
+        budget = self._config.budget
         return PollStatus(
             link=self._link_state(),
             fetched_at=self._link.fetched_at,
@@ -144,7 +145,8 @@ class Poller:
             source=self._source,
             source_as_of=self._source_as_of,
             budget=self._budget_words(),
-            budget_compact=None if self._config.budget is None else self._config.budget.compact(),
+            budget_compact=None if budget is None else budget.compact(),
+            budget_short=None if budget is None else budget.compact(short=True),
         )
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:

@@ -107,3 +107,4 @@ class PollStatus:
     # "org at 85% of its daily API limit: watching slowly". None: no budget in force.
     budget: str | None = None
     budget_compact: str | None = None  # "us 420/469 an hour": beside the org's usage
+    budget_short: str | None = None  # "us 420/469/h": the same, for a narrow header

@@ -109,3 +109,13 @@ def test_nonsense_is_refused_or_ignored() -> None:
     assert budget.org_fraction is None and budget.per_hour == default_per_hour(None)
     budget.spent("list", -3)
     assert budget.spent_this_hour() == 0
+
+
+def test_the_header_words_have_a_short_form_for_a_narrow_header() -> None:
+    budget = ApiBudget(2_000, Clock())
+    budget.spent("list", 1_234)
+    assert budget.compact() == "us 1,234/2,000 an hour"
+    assert budget.compact(short=True) == "us 1,234/2,000/h"
+    budget.spent("list", 800)  # past the budget: watching slowly
+    assert budget.compact() == "us 2,034/2,000 an hour, slowed"
+    assert budget.compact(short=True) == "us 2,034/2,000/h slowed"

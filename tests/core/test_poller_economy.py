@@ -47,7 +47,7 @@ class Budget:
     def words(self) -> str:
         return f"spent {sum(self.spent_on.values())}"
 
-    def compact(self) -> str:
+    def compact(self, *, short: bool = False) -> str:
         return self.words()
 
     @property

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -50,6 +51,12 @@ class StatusHeader(Horizontal):
 
     # What the app publishes as reactive attributes (ConsoleApp); absent on other apps.
     WATCHED: ClassVar[tuple[str, ...]] = ("snapshot", "status", "paused")
+    # Columns the CSS above gives: each part's padding, the link's minimum, the age's width,
+    # and what the title keeps however narrow ("bulktui" cut to "b…" and its padding).
+    PADDING: ClassVar[int] = 2
+    LINK_AT_LEAST: ClassVar[int] = 12
+    AGE_WIDTH: ClassVar[int] = 13
+    WHO_AT_LEAST: ClassVar[int] = 4
 
     def __init__(
         self,
@@ -65,6 +72,7 @@ class StatusHeader(Horizontal):
         self.read_only = read_only
         self._snapshot: Snapshot | None = None
         self._status: PollStatus | None = None
+        self._api: tuple[str, str] = ("", "")  # the usage part: its words, its short form
         self.paused_override: LinkState | None = None  # shows "paused" before the poller says so
 
     def compose(self) -> ComposeResult:
@@ -119,13 +127,16 @@ class StatusHeader(Horizontal):
     def apply_status(self, status: PollStatus) -> None:
         self._status = status
         usage = status.api_usage
-        api = f"api {usage.used:,}/{usage.limit:,}" if usage else ""
-        compact = getattr(status, "budget_compact", None)  # absent on a status from before
-        if compact:
-            api = f"{api} ({compact})" if api else compact
-        self.query_one("#hdr-api", QuietStatic).show(Text(api))
+        org = f"api {usage.used:,}/{usage.limit:,}" if usage else ""
+        # Absent on a status from before there was a budget (a test's or an older poller's).
+        ours = getattr(status, "budget_compact", None)
+        ours_short = getattr(status, "budget_short", None) or ours
+        self._api = (_beside(org, ours), _beside(org, ours_short))
         self._render_link()
         self.refresh_age()
+
+    def on_resize(self) -> None:
+        self._render_link()
 
     def _render_who(self, snapshot: Snapshot | None) -> None:
         who = Text("bulktui", style="bold")
@@ -142,6 +153,10 @@ class StatusHeader(Horizontal):
         self.query_one("#hdr-who", QuietStatic).show(who)
 
     def _render_link(self) -> None:
+        """The link state and the usage, in the longest words that fit: the link state and
+        the data's age are never cut off. When the header is narrow, the link first drops
+        what the age already says ("from the journal": the age reads "journal 35s"), then
+        bulktui's spend takes its short form ("us 420/469/h")."""
         part = self.query_one("#hdr-link", QuietStatic)
         status = self._status
         if status is None:
@@ -149,8 +164,27 @@ class StatusHeader(Horizontal):
                 part.set_classes("link-connecting")
             return
         link = self.paused_override or status.link
-        if part.show(Text(link_words(status, link))):
+        api, api_short = self._api
+        choices = [(api, link_words(status, link)), (api, link_words(status, link, short=True))]
+        choices.append((api_short, choices[-1][1]))
+        room = self.size.width - self._fixed_width()
+        for api_text, words in choices:
+            needed = cell_len(api_text) + max(self.LINK_AT_LEAST, cell_len(words))
+            if self.size.width == 0 or needed + 2 * self.PADDING <= room:
+                break
+        self.query_one("#hdr-api", QuietStatic).show(Text(api_text))
+        if part.show(Text(words)):
             part.set_classes(f"link-{link.value}")
+
+    def _fixed_width(self) -> int:
+        """Columns taken whatever the words: the title's least, the age, read-only, guards."""
+        width = self.WHO_AT_LEAST + self.AGE_WIDTH
+        if self.read_only:
+            width += cell_len("read-only") + self.PADDING
+        words = self._guards_words()
+        if words is not None:
+            width += cell_len(words) + self.PADDING
+        return width
 
     def age_text(self) -> str:
         status = self._status
@@ -184,17 +218,28 @@ class StatusHeader(Horizontal):
         return self._status.link if self._status else None
 
 
-def link_words(status: PollStatus, link: LinkState) -> str:
+def link_words(status: PollStatus, link: LinkState, *, short: bool = False) -> str:
     """The link as a glyph and a word, and where the data on screen comes from when it is not
-    the live org (a poller that knows says ``source``; one that does not is read as live)."""
+    the live org (a poller that knows says ``source``; one that does not is read as live).
+    ``short`` leaves the source to the age beside it ("journal 35s")."""
     source = getattr(status, "source", None)  # absent on a poller that has no journal
     if source == "journal" and link is LinkState.LIVE:
         # Nothing has come from Salesforce yet: the table is the journal's, so not "live".
+        if short:
+            return f"{fmt.LOADING_GLYPH} waiting"
         return f"{fmt.LOADING_GLYPH} waiting for Salesforce · from the journal"
     words = f"{fmt.LINK_GLYPHS.get(link, '?')} {link.value}"
-    if source == "journal" and link is not LinkState.PAUSED:
+    if source == "journal" and link is not LinkState.PAUSED and not short:
         words += " · from the journal"
     return words
+
+
+def _beside(org: str, ours: str | None) -> str:
+    """The org's usage with bulktui's own spend beside it: "api 160/15,000 (us 34/469 an
+    hour)"; either alone when the other is unknown."""
+    if not ours:
+        return org
+    return f"{org} ({ours})" if org else ours
 
 
 def _status_of(snapshot: Snapshot) -> PollStatus:
