@@ -55,7 +55,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         type=float,
         default=5.0,
         metavar="SECONDS",
-        help="refresh interval (default 5)",
+        help="refresh interval, 1 to 3,600 (default 5)",
     )
     console.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     console.add_argument("--read-only", action="store_true", help="disable close, abort and create")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bulktui.cli.common import UsageError
+from bulktui.core.config import interval_problem
 
 if TYPE_CHECKING:
     from bulktui.core.guard_rules import RuleSet
@@ -32,8 +33,9 @@ DEFAULT_THRESHOLD = 0.10
 
 
 def run_console(args: argparse.Namespace) -> int:
-    if args.interval is not None and args.interval <= 0:
-        raise UsageError("--interval must be a positive number of seconds")
+    problem = interval_problem(args.interval)
+    if problem is not None:
+        raise UsageError(problem)
     threshold = _threshold()
     rules = _rules(args)
     notices: list[str] = []  # said in the console's message log at start

@@ -20,6 +20,7 @@ from bulktui.cli.common import UsageError
 from bulktui.cli.connection import add_subcommand_connection_options
 from bulktui.cli.history_cmd import add_journal_options
 from bulktui.core.budget import add_budget_option
+from bulktui.core.config import interval_problem
 from bulktui.core.guard_rules import (
     RULES_FILE_NAME,
     RuleFileError,
@@ -60,7 +61,11 @@ def register(sub: Any) -> None:
         help="run CMD per event with the event as JSON on stdin (no shell, 30 s timeout)",
     )
     parser.add_argument(
-        "--interval", type=float, default=5.0, metavar="SECONDS", help="poll interval (default 5)"
+        "--interval",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="poll interval, 1 to 3,600 (default 5)",
     )
     parser.add_argument("--read-only", action="store_true", help="never send abort or close")
     parser.set_defaults(handler=run_watch)
@@ -80,8 +85,9 @@ def read_rules(given: str | None) -> RuleSet:
 
 
 def run_watch(args: argparse.Namespace) -> int:
-    if args.interval is None or not 1 <= args.interval <= 3600:
-        raise UsageError("--interval must be between 1 and 3600 seconds")
+    problem = interval_problem(args.interval)
+    if problem is not None:
+        raise UsageError(problem)
     rules = read_rules(args.rules)
     if args.exec_command is not None:
         try:

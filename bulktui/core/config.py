@@ -44,6 +44,15 @@ def clamp_interval(seconds: float) -> float:
     return min(MAX_INTERVAL, max(MIN_INTERVAL, float(seconds)))
 
 
+def interval_problem(seconds: float | None) -> str | None:
+    """Why ``--interval`` cannot be used (one line), or None. Asked for, a value out of range
+    is refused rather than quietly clamped (``nan`` and ``inf`` included): the user would
+    otherwise watch at a pace they did not choose. The ``+``/``-`` keys clamp."""
+    if seconds is None or not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
+        return f"--interval must be between {MIN_INTERVAL:g} and {MAX_INTERVAL:,.0f} seconds"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class PollerConfig:
     interval: float = 5.0  # seconds between cycle starts (clamped to 1 s … 1 h)

@@ -113,3 +113,18 @@ def test_a_console_that_dies_exits_non_zero(monkeypatch: pytest.MonkeyPatch, cod
     monkeypatch.setattr(console_cmd, "has_terminal", lambda: True)
     monkeypatch.setattr(bulktui.ui.app, "ConsoleApp", DyingApp)
     assert console_cmd.run_console(console_args()) == (code or 0)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "0.5", "3601", "100000"])
+@pytest.mark.parametrize("command", [(), ("watch",)])
+def test_an_interval_out_of_range_is_refused_not_clamped(
+    value: str, command: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The console once took ``--interval nan`` as 1 s and 100000 as 3,600 s without a word;
+    ``watch`` and the console now say the same one line (and start nothing)."""
+    from bulktui.cli import main
+
+    code = main([*command, f"--interval={value}", "--instance-url", URL])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip() == "bulktui: --interval must be between 1 and 3,600 seconds"
