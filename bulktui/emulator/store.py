@@ -12,8 +12,13 @@ Record = dict[str, Any]  # canonical field name -> text value (None for null)
 
 
 class RecordStore:
-    def __init__(self, pod: str = "5g") -> None:
+    """Every record of the org, by object. ``max_per_object`` (None: no limit, as in
+    Salesforce) keeps only that many live records of an object, the oldest going first: the
+    demo org sets it, or its background loads would keep adding about a gigabyte a day."""
+
+    def __init__(self, pod: str = "5g", *, max_per_object: int | None = None) -> None:
         self._pod = pod
+        self.max_per_object = max_per_object
         self._counter = 5_000_000
         self._live: dict[str, dict[str, Record]] = {}
         self._deleted: dict[str, dict[str, Record]] = {}  # the recycle bin (queryAll sees it)
@@ -33,7 +38,11 @@ class RecordStore:
         return record_id in self._deleted.get(obj.name, {}) or record_id in self._gone
 
     def put(self, obj: ObjectDef, record: Record) -> None:
-        self.live(obj)[record["Id"]] = record
+        live = self.live(obj)
+        live[record["Id"]] = record
+        limit = self.max_per_object
+        while limit is not None and len(live) > limit:
+            del live[next(iter(live))]  # dicts keep insertion order: the oldest record
 
     def delete(self, obj: ObjectDef, record_id: str, *, hard: bool = False) -> None:
         record = self.live(obj).pop(record_id, None)

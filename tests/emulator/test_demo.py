@@ -143,3 +143,36 @@ def test_a_job_left_open_days_ago(demo: tuple[Engine, ManualClock]) -> None:
     ]
     assert old_open
     assert Counter(b.state for b in old_open[0].batches) == {BatchState.COMPLETED: 2}
+
+
+def test_a_demo_left_running_keeps_a_bounded_number_of_records() -> None:
+    """Its background loads add about 45,000 records an hour; unbounded, a demo left running
+    for a day grew by a gigabyte. Each object keeps its newest RECORDS_PER_OBJECT."""
+    from bulktui.emulator.demo import RECORDS_PER_OBJECT
+
+    clock = ManualClock()
+    engine = Engine(clock)
+    seed_demo(engine, random.Random(7))
+    assert engine.store.max_per_object == RECORDS_PER_OBJECT
+    clock.advance(3 * 3600)
+    engine.advance()
+    counts = {name: len(records) for name, records in engine.store._live.items()}
+    assert max(counts.values()) == RECORDS_PER_OBJECT  # some object reached it in 3 hours
+    assert all(n <= RECORDS_PER_OBJECT for n in counts.values())
+
+
+def test_the_record_store_drops_the_oldest_past_its_limit() -> None:
+    from bulktui.emulator.objects import find_object
+    from bulktui.emulator.store import RecordStore
+
+    account = find_object("Account")
+    assert account is not None
+    store = RecordStore(max_per_object=3)
+    ids = [store.new_id(account) for _ in range(5)]
+    for record_id in ids[:3]:
+        store.put(account, {"Id": record_id})
+    store.put(account, {"Id": ids[0], "Name": "updated"})  # an update keeps its place
+    store.put(account, {"Id": ids[3]})
+    assert [r["Id"] for r in store.rows(account)] == ids[1:4]
+    assert store.get(account, ids[0]) is None and not store.was_deleted(account, ids[0])
+    assert RecordStore().max_per_object is None  # Salesforce's way: no limit
