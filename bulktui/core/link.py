@@ -129,21 +129,47 @@ class LinkHealth:
         running = seconds_between(running_since, self._clock.now())
         return running if running > _late_after(interval) else None
 
-    def current_problem(self, running_since: datetime | None, interval: float) -> str | None:
+    def current_problem(
+        self,
+        running_since: datetime | None,
+        interval: float,
+        retrying: tuple[int, str | None] = (0, None),
+    ) -> str | None:
+        """The problem in words. ``retrying``: failed attempts of the requests in flight now
+        (a refresh, the selected job), being retried, and the last reason
+        (``BulkClient.retries_since``)."""
         running = self.overdue(running_since, interval)
         if running is not None and self.state is not LinkState.STALE:
             return (
                 f"The refresh running now has taken {running:.0f} s "
                 f"(the interval is {interval:.0f} s); the data may lag behind."
             )
+        if self._retrying_now(retrying):
+            count, why = retrying
+            # Said at the first failed attempt: a dead network refuses at once, but five
+            # attempts with their pauses take seconds before the poller gives up.
+            return (
+                f"A request failed and is being retried ({why}); "
+                f"{count} failed attempt{'s' if count > 1 else ''} so far."
+            )
         return self.problem
 
+    def _retrying_now(self, retrying: tuple[int, str | None]) -> bool:
+        """Requests in flight are being retried while the link looked live: not "live"."""
+        return retrying[0] > 0 and self.state is LinkState.LIVE
+
     def effective(
-        self, paused: bool, running_since: datetime | None = None, interval: float = 0.0
+        self,
+        paused: bool,
+        running_since: datetime | None = None,
+        interval: float = 0.0,
+        retrying: tuple[int, str | None] = (0, None),
     ) -> LinkState:
         if paused:
             return LinkState.PAUSED
         age = self.age()
+        if self._retrying_now(retrying):
+            return LinkState.DEGRADED
         if self.overdue(running_since, interval) is not None and self.state is LinkState.LIVE:
             # A hung exchange must not leave "live" up: degraded, then stale with age.
             if age is not None and age >= self._config.stale_after_seconds:

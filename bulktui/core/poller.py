@@ -24,8 +24,9 @@ worker shares the app's loop). Listeners are called synchronously in that loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime, timedelta
 
 from bulktui.api.models import JobInfo
@@ -86,6 +87,9 @@ class Poller:
         self._last_start: datetime | None = None
         self._last_end: datetime | None = None
         self._running_since: datetime | None = None  # the cycle in progress began then
+        # The client's requests_sent when the poller's current request work began (a cycle,
+        # the selected job, a back-fill round); None while it sends nothing.
+        self._busy_mark: int | None = None
         self._visible: frozenset[str] | None = None  # None: the UI has not said; all rows
         self._source: Source = "live"
         self._source_as_of: datetime | None = None
@@ -234,6 +238,15 @@ class Poller:
             self._book.touch(job.id)
         self._publish()
 
+    def _cycle_due(self) -> bool:
+        # Never cycled (a launch, or a sleep that ran out): due now. Comparing "now" with a
+        # next_cycle_at() that is itself "now", read a moment later, said not yet: the
+        # selected job's reads went first, and a dead network held the listing back by the
+        # five attempts they took.
+        if self._last_start is None or self._last_end is None:
+            return True
+        return self._clock.now() >= self.next_cycle_at()
+
     def next_cycle_at(self) -> datetime:
         if self._last_start is None or self._last_end is None:
             return self._clock.now()
@@ -252,7 +265,7 @@ class Poller:
             if self._paused:
                 await self._wait(None)
                 continue
-            if self._force or self._clock.now() >= self.next_cycle_at():
+            if self._force or self._cycle_due():
                 force, self._force = self._force, False
                 await self.cycle(force=force)
                 continue
@@ -275,14 +288,14 @@ class Poller:
 
     async def cycle(self, *, force: bool = False) -> None:
         """One full cycle. Public so tests and benchmarks can step the poller by hand."""
-        async with self._lock:
+        async with self._busy():
             if self._paused:
                 return
             await self._cycle(force)
 
     async def fill_backlog(self) -> None:
         """GET the next round of jobs never fetched in full (their counts), between cycles."""
-        async with self._lock:
+        async with self._busy():
             if self._paused:
                 return
             unknown = self._backfill_candidates()
@@ -309,7 +322,7 @@ class Poller:
 
     async def fetch_selection(self) -> None:
         """Fetch just the selected job (and its batches) if that is needed; between cycles."""
-        async with self._lock:
+        async with self._busy():
             if self._paused or self._selected is None:
                 return
             try:
@@ -492,10 +505,29 @@ class Poller:
             budget.spent(purpose, n)
 
     def _link_state(self) -> LinkState:
-        return self._link.effective(self._paused, self._running_since, self._interval)
+        return self._link.effective(
+            self._paused, self._running_since, self._interval, self._retrying()
+        )
 
     def _problem(self) -> str | None:
-        return self._link.current_problem(self._running_since, self._interval)
+        return self._link.current_problem(self._running_since, self._interval, self._retrying())
+
+    def _retrying(self) -> tuple[int, str | None]:
+        """Failed attempts of the request work running now, and the last reason."""
+        mark = self._busy_mark
+        return (0, None) if mark is None else self._client.retries_since(mark)
+
+    @contextlib.asynccontextmanager
+    async def _busy(self) -> AsyncIterator[None]:
+        """The poller's lock, held while it sends requests. A retry of any of them (a dead
+        network refuses each attempt at once; five attempts and their pauses take seconds)
+        shows in ``status`` while it happens, not only when the work gives up."""
+        async with self._lock:
+            self._busy_mark = self._client.requests_sent
+            try:
+                yield
+            finally:
+                self._busy_mark = None
 
     def _ceiling(self) -> int:
         by_time = int(self._config.job_backoff_seconds // self._interval)

@@ -70,6 +70,7 @@ class FakeClient:
     def __init__(self, jobs: Sequence[JobInfo] = ()) -> None:
         self.jobs: dict[str, JobInfo] = {j.id: j for j in jobs}
         self.calls: Counter[str] = Counter()
+        self.order: list[str] = []  # every call, in the order made
         self.gets: Counter[str] = Counter()
         self.batch_lists: Counter[str] = Counter()
         self.kinds: dict[str, JobKind | None] = {}  # the kind each job was last read as
@@ -86,6 +87,7 @@ class FakeClient:
 
     def _hit(self, name: str) -> None:
         self.calls[name] += 1
+        self.order.append(name)
         self.requests_sent += 1
         if self.fail_with is not None:
             raise self.fail_with

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import pytest
 
@@ -209,3 +210,31 @@ async def test_a_hung_cycle_makes_the_link_degraded_then_stale_in_words() -> Non
     assert "running late" in (poller.status.problem or "")
     await poller.cycle()
     assert poller.status.link is LinkState.LIVE and poller.status.problem is None
+
+
+class TickingClock(ManualClock):
+    """A clock that moves on every reading, as a real one does between two calls."""
+
+    def now(self) -> datetime:
+        self.advance(0.000_001)
+        return super().now()
+
+
+async def test_the_first_cycle_goes_before_the_selected_job_on_a_real_clock() -> None:
+    """At launch the cursor's job is selected before the first cycle. "Due" compared one
+    reading of the clock with next_cycle_at(), itself "now" read a moment later: never due,
+    so the selected job's reads went first (with a dead network, five attempts before the
+    listing even began). A manual clock that stands still hid it."""
+    client = FakeClient([job(1), job(2, JobState.OPEN, queued=1)])
+    clock = TickingClock()
+    gate = Gate(clock)
+    poller = Poller(client, PollerConfig(select_delay=0), clock=clock, sleep=gate.sleep)
+    poller.select(job_id(2))
+    task = asyncio.create_task(poller.run())
+    try:
+        await gate.parked()
+        assert client.order[0] in ("whoami", "list_jobs"), client.order
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
