@@ -240,6 +240,8 @@ def _xml_root(body: bytes | str, *names: str) -> Mapping[str, Any]:
 
 # The safe ranges below are documented in docs/wire-facts.md §11.
 MAX_COUNTER = 999_999_999_999  # counts and milliseconds: a trillion is far past any real job
+MAX_ERROR_MESSAGE = 1_000  # characters of a server's error message kept (then "…")
+MAX_ERROR_CODE = 100
 EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST_DATE = datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)
 _COUNTER_TEXT = re.compile(r"[0-9]{1,30}", re.ASCII)
@@ -550,8 +552,15 @@ def parse_error(status: int, body: bytes | str, content_type: str | None) -> Api
         message = exc.message
     if not code and not message:
         message = f"HTTP {status} with no error details"
-    message = " ".join(message.split())  # one line, whatever the server sent
-    return error_for(status, code, message)
+    # One line of bounded length, whatever the server sent: the words reach a status line,
+    # a one-line CLI error and the journal's action log (a real message is a sentence or two;
+    # one that echoes a 5,000-character object name twice is not worth 10 KB of screen).
+    message = _bounded(" ".join(message.split()), MAX_ERROR_MESSAGE)
+    return error_for(status, _bounded(code, MAX_ERROR_CODE), message)
+
+
+def _bounded(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _soap_fault(doc: Mapping[str, Any]) -> tuple[str, str]:

@@ -22,7 +22,17 @@ class NewJobSpec:
 
 
 # sObject and field API names: a letter, then letters, digits and underscores (custom: __c).
-_API_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# Salesforce allows 40 characters for a name, plus a namespace prefix (15) and "__c": 80 is
+# past any real one, and keeps a pasted paragraph from going to the server.
+MAX_API_NAME = 80
+_API_NAME = re.compile(rf"[A-Za-z][A-Za-z0-9_]{{0,{MAX_API_NAME - 1}}}")
+_ECHO = 60  # characters of a refused name said back
+
+
+def _said(text: str) -> str:
+    """A refused input, said back safely and briefly."""
+    text = one_line(text)
+    return repr(text if len(text) <= _ECHO else text[: _ECHO - 1] + "…")
 
 
 def _one_of(values: list[str]) -> str:
@@ -41,19 +51,22 @@ def validate_new_job(
     if not obj:
         return "object: enter an sObject API name, e.g. Account"
     if not _API_NAME.fullmatch(obj):
-        return f"object: {one_line(obj)!r} is not an API name (letters, digits and _)"
+        return (
+            f"object: {_said(obj)} is not an API name "
+            f"(letters, digits and _, at most {MAX_API_NAME})"
+        )
     op = Operation.strict(operation.strip())
     if op is None:
-        return f"operation: {one_line(operation)!r} is not {_one_of([o.value for o in Operation])}"
+        return f"operation: {_said(operation)} is not {_one_of([o.value for o in Operation])}"
     ct = ContentType.strict(content_type.strip())
     if ct is None:
         types = [c.value for c in ContentType]
-        return f"content type: {one_line(content_type)!r} is not {_one_of(types)}"
+        return f"content type: {_said(content_type)} is not {_one_of(types)}"
     if op is Operation.UPSERT:
         if not external_id:
             return "external id field: required for upsert"
         if not _API_NAME.fullmatch(external_id):
-            return f"external id field: {one_line(external_id)!r} is not a field API name"
+            return f"external id field: {_said(external_id)} is not a field API name"
     elif external_id:
         return "external id field: only for upsert; leave it empty"
     mode: ConcurrencyMode | None = None
@@ -61,7 +74,7 @@ def validate_new_job(
         mode = ConcurrencyMode.strict(concurrency.strip())
         if mode is None:
             modes = [m.value for m in ConcurrencyMode]
-            return f"concurrency mode: {one_line(concurrency)!r} is not {_one_of(modes)}"
+            return f"concurrency mode: {_said(concurrency)} is not {_one_of(modes)}"
     return NewJobSpec(
         object=obj,
         operation=op,

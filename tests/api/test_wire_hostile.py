@@ -154,3 +154,24 @@ def test_one_bad_batch_row_is_marked() -> None:
     first, second = wire.parse_batch_info_list(body, "json")
     assert "numberRecordsProcessed" in first.extra[wire.INVALID_MARK]
     assert second.number_records_processed == 4 and not second.extra
+
+
+@pytest.mark.parametrize("ctype", ["application/json", "application/xml"])
+def test_an_error_message_of_any_length_becomes_one_bounded_line(ctype: str) -> None:
+    """A server that echoes a 5,000-character object name twice, or simply talks for a
+    megabyte: the words reach a status line, a one-line CLI error and the action log."""
+    long = "Unable to find object: " + "A" * 200_000 + "\n\nmore"
+    code = "E" * 5_000
+    if ctype == "application/json":
+        body = json.dumps([{"errorCode": code, "message": long}])
+    else:
+        body = (
+            f"<error><exceptionCode>{code}</exceptionCode>"
+            f"<exceptionMessage>{long}</exceptionMessage></error>"
+        )
+    error = wire.parse_error(400, body, ctype)
+    words = error.server_message
+    assert len(words) == wire.MAX_ERROR_MESSAGE and words.endswith("…") and "\n" not in words
+    assert words.startswith("Unable to find object: AAA")
+    assert len(error.code) == wire.MAX_ERROR_CODE
+    assert len(str(error)) < wire.MAX_ERROR_MESSAGE + wire.MAX_ERROR_CODE + 5

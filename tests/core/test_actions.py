@@ -212,9 +212,14 @@ async def test_refusals_send_nothing_when_they_can() -> None:
     assert isinstance(upsert, ActionRefused) and "external id" in upsert.reason
     name = await run.create("Account; DROP", Operation.INSERT)
     assert isinstance(name, ActionRefused) and "is not an API name" in name.reason
+    pasted = await run.create("A" * 5_000, Operation.INSERT)  # a paragraph pasted by mistake
+    assert isinstance(pasted, ActionRefused) and "at most 80" in pasted.reason
+    assert len(pasted.reason) < 200
     ro = ActionRunner(client, read_only=True)
     assert isinstance(await ro.abort(J), ActionRefused)
     assert client.sent == []
+    await run.create("ns__" + "A" * 73 + "__c", Operation.INSERT)  # 80 characters: may be real
+    assert client.sent == ["create"]
 
 
 async def test_quota_is_a_refusal() -> None:
