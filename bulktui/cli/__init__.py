@@ -8,6 +8,7 @@ ever reaches the user: ``main`` turns every error into one line on stderr.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
 import os
@@ -23,6 +24,8 @@ from bulktui.core.files import ConfigFileError
 from bulktui.core.logfile import logging_to_file
 
 log = logging.getLogger("bulktui")
+# Errors from writing the output that are the machine's, not bulktui's: said as such.
+_WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 # The modules that register subcommands, in help order, with the commands each registers.
 SUBCOMMAND_MODULES: dict[str, tuple[str, ...]] = {
@@ -155,6 +158,11 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
+    except OSError as exc:
+        if exc.errno in _WRITE_FAILURES:  # a full disk, a quota, a dying device
+            return fail(f"could not write the output: {exc.strerror}; it is incomplete", 1)
+        log.debug("unexpected error", exc_info=True)
+        return fail(f"internal error: {type(exc).__name__}: {exc}", 1)
     except Exception as exc:  # the last line of defence: one line, never a traceback
         log.debug("unexpected error", exc_info=True)
         return fail(f"internal error: {type(exc).__name__}: {exc}", 1)

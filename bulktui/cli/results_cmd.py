@@ -20,6 +20,7 @@ import contextlib
 import csv
 import io
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -204,11 +205,20 @@ class _Sink:
     """Where the records go: a file (through a temporary file renamed at the end) or stdout
     (escaped on a terminal)."""
 
-    def __init__(self, stream: BinaryIO, path: str | None, temp: str | None, tty: bool) -> None:
+    def __init__(
+        self,
+        stream: BinaryIO,
+        path: str | None,
+        temp: str | None,
+        tty: bool,
+        shown: str | None = None,
+    ) -> None:
         self._stream = stream
-        self._path = path
+        self._path = path  # where the temporary file goes at the end
         self._temp = temp
         self._tty = tty
+        self._shown = shown or path  # the path as the user gave it, for messages
+        self._owned = stream is not sys.stdout.buffer  # ours to close
         self._pending = b""  # an incomplete UTF-8 sequence at the end of a piece (terminal)
 
     @classmethod
@@ -216,16 +226,28 @@ class _Sink:
         if path is None:
             stream = sys.stdout.buffer
             return cls(stream, None, None, _is_terminal(stream))
-        folder = os.path.dirname(os.path.abspath(path))
         if os.path.isdir(path):
             raise UsageError(f"-o {path}: is a folder")
+        # A file is written beside its final place and renamed over it at the end (no half
+        # file if the job read fails). Through a symlink: the file it points at, keeping the
+        # link. A device or a pipe (-o /dev/stdout, a process substitution) is written to as
+        # it is: renaming over it would replace /dev/stdout itself, for root.
+        try:
+            special = os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode)
+            if special:  # opened as given: /dev/stdout resolves to no path a rename could use
+                stream = open(path, "wb")  # noqa: SIM115 - closed by commit or discard
+                return cls(stream, None, None, _is_terminal(stream), path)
+        except OSError as exc:
+            raise UsageError(f"-o {path}: cannot write there ({exc.strerror})") from None
+        real = os.path.realpath(path)
+        folder = os.path.dirname(real)
         if not os.path.isdir(folder):
             raise UsageError(f"-o {path}: no such folder {folder}")
         try:
             fd, temp = tempfile.mkstemp(prefix=".bulktui-results-", suffix=".partial", dir=folder)
         except OSError as exc:
             raise UsageError(f"-o {path}: cannot write there ({exc.strerror})") from None
-        return cls(os.fdopen(fd, "wb"), path, temp, False)
+        return cls(os.fdopen(fd, "wb"), real, temp, False, path)
 
     async def write_all(self, pieces: AsyncIterator[bytes]) -> None:
         try:
@@ -253,19 +275,25 @@ class _Sink:
 
     def commit(self) -> None:
         if self._temp is None or self._path is None:
+            if self._owned:  # a device or a pipe: written to as it is
+                self._stream.close()
             return
         self._stream.close()
         try:
             os.replace(self._temp, self._path)
         except OSError as exc:
             self.discard()
-            raise UsageError(f"-o {self._path}: cannot write there ({exc.strerror})") from None
+            raise UsageError(f"-o {self._shown}: cannot write there ({exc.strerror})") from None
         self._temp = None
 
     def discard(self) -> None:
         if self._temp is None:
+            if self._owned:
+                with contextlib.suppress(OSError):
+                    self._stream.close()
             return
-        self._stream.close()
+        with contextlib.suppress(OSError):  # a full disk may refuse the buffered rest
+            self._stream.close()
         with contextlib.suppress(OSError):
             os.unlink(self._temp)
         self._temp = None

@@ -289,6 +289,40 @@ def test_a_broken_stream_leaves_no_file(
     assert os.listdir(tmp_path) == ["failed.csv"]
 
 
+def test_a_symlink_keeps_pointing_at_the_file_it_names(org: Org, tmp_path: Path) -> None:
+    target = tmp_path / "data" / "failed.csv"
+    target.parent.mkdir()
+    target.write_bytes(b"last week's")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(target)
+    assert main(["results", V2, "-o", str(link)]) == 0
+    assert link.is_symlink() and target.read_bytes() == FAILED_CSV
+    assert sorted(os.listdir(target.parent)) == ["failed.csv"]
+
+
+def test_a_pipe_is_written_to_and_never_replaced(org: Org, tmp_path: Path) -> None:
+    """``-o /dev/stdout`` or a process substitution: renaming a file over the path replaced
+    /dev/stdout itself when run as root."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader, so opening it to write works
+    try:
+        assert main(["results", V2, "-o", str(fifo)]) == 0
+        assert os.read(reader, 1 << 16) == FAILED_CSV
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert os.listdir(tmp_path) == ["pipe"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_device_is_one_line_and_exit_1(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["results", V2, "-o", "/dev/full"]) == 1
+    err = capsys.readouterr().err
+    assert err == "bulktui: could not write the output: No space left on device; it is incomplete\n"
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)  # still the device
+
+
 def test_a_query_job_gives_its_records_once_with_one_header(
     org: Org, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
