@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from bulktui.api.enums import JobState
 from bulktui.api.redact import safe_message
 
 
@@ -17,6 +18,21 @@ def fail(message: str, code: int) -> int:
     """Every error line the CLI prints: one line, secrets masked, server text made safe."""
     print(f"bulktui: {safe_message(message)}", file=sys.stderr)
     return code
+
+
+def parse_states(given: list[str]) -> set[JobState]:
+    """``--state S`` (repeatable, or comma-separated), any case: the job states named, or
+    UsageError naming the one that is not a state (``jobs`` and ``history`` alike)."""
+    by_folded = {s.value.lower(): s for s in JobState}
+    states = set()
+    for text in given:
+        for part in text.split(","):
+            state = by_folded.get(part.strip().lower())
+            if state is None:
+                known = ", ".join(s.value for s in JobState)
+                raise UsageError(f"--state {part.strip()!r} is not a job state ({known})")
+            states.add(state)
+    return states
 
 
 class SessionIdOnCommandLine(argparse.Action):

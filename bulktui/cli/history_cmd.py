@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bulktui.cli.common import UsageError, fail
+from bulktui.cli.common import UsageError, fail, parse_states
 from bulktui.cli.output import cell, emit, emit_json, format_when, table
 from bulktui.text import one_line
 
@@ -212,12 +212,11 @@ def run_history(args: argparse.Namespace) -> int:
     from bulktui.core.journal import NullJournal
 
     since = parse_since(args.since) if args.since else None
+    states = tuple(sorted(s.value for s in parse_states(args.state or [])))
     with _reading(args) as journal:
         if isinstance(journal, NullJournal):
             return fail(journal.problem or "no journal", 1)
-        entries = journal.history(
-            since=since, object_name=args.object, states=tuple(args.state or ())
-        )
+        entries = journal.history(since=since, object_name=args.object, states=states)
         if args.json:
             emit_json([_history_json(e) for e in entries])
         elif args.csv:

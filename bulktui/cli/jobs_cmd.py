@@ -28,7 +28,7 @@ from bulktui.api.errors import BulkError, JobNotFoundError
 from bulktui.api.ids import InvalidIdError, parse_job_id
 from bulktui.api.lifecycle import JobAction, JobKind, action_label, has_counts, kind_of
 from bulktui.api.models import JobInfo
-from bulktui.cli.common import UsageError, fail
+from bulktui.cli.common import UsageError, fail, parse_states
 from bulktui.cli.connection import add_subcommand_connection_options, resolve_connection
 from bulktui.cli.history_cmd import add_journal_options, command_journal, recording
 from bulktui.cli.output import (
@@ -140,7 +140,7 @@ def register(sub: Any) -> None:
 
 
 def run_jobs(args: argparse.Namespace) -> int:
-    states = _parse_states(args.state or [])
+    states = parse_states(args.state or [])
     kinds = {_KIND_CHOICES[t] for t in args.type or []}
     wanted_object = (args.object or "").strip().lower()
 
@@ -180,19 +180,6 @@ def run_jobs(args: argparse.Namespace) -> int:
     ]
     emit(table(headers, rows))
     return 0
-
-
-def _parse_states(given: list[str]) -> set[JobState]:
-    by_folded = {s.value.lower(): s for s in JobState}
-    states = set()
-    for text in given:
-        for part in text.split(","):
-            state = by_folded.get(part.strip().lower())
-            if state is None:
-                known = ", ".join(s.value for s in JobState)
-                raise UsageError(f"--state {part.strip()!r} is not a job state ({known})")
-            states.add(state)
-    return states
 
 
 async def _note_listing(client: BulkClient, journal: JournalT, listed: Sequence[JobInfo]) -> None:

@@ -105,6 +105,11 @@ def test_history_filters(path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert [row["job"]["state"] for row in json.loads(out)] == ["Aborted"]
     code, _, err = _run(capsys, "history", "--journal", str(path), "--since", "last tuesday")
     assert code == 2 and "--since" in err
+    _, out, _ = _run(capsys, "history", "--journal", str(path), "--state", "aborted,failed")
+    assert len(out.splitlines()) == 3  # the header, the Aborted job and the Failed one
+    # A state that is not one was "No past jobs in the journal.": as if the answer were none.
+    code, out, err = _run(capsys, "history", "--journal", str(path), "--state", "Bogus")
+    assert code == 2 and out == "" and "'Bogus' is not a job state (Open, Closed" in err
 
 
 def test_history_json_and_csv(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
