@@ -61,3 +61,7 @@ class RecordStore:
 
     def count(self, obj: ObjectDef) -> int:
         return len(self._live.get(obj.name, {}))
+
+    def counts(self) -> dict[str, int]:
+        """Live records of every object, by object name."""
+        return {name: len(records) for name, records in self._live.items()}

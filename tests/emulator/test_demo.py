@@ -156,7 +156,7 @@ def test_a_demo_left_running_keeps_a_bounded_number_of_records() -> None:
     assert engine.store.max_per_object == RECORDS_PER_OBJECT
     clock.advance(3 * 3600)
     engine.advance()
-    counts = {name: len(records) for name, records in engine.store._live.items()}
+    counts = engine.store.counts()
     assert max(counts.values()) == RECORDS_PER_OBJECT  # some object reached it in 3 hours
     assert all(n <= RECORDS_PER_OBJECT for n in counts.values())
 
