@@ -158,11 +158,9 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
-    except OSError as exc:
-        if exc.errno in _WRITE_FAILURES:  # a full disk, a quota, a dying device
-            return fail(f"could not write the output: {exc.strerror}; it is incomplete", 1)
-        log.debug("unexpected error", exc_info=True)
-        return fail(f"internal error: {type(exc).__name__}: {exc}", 1)
     except Exception as exc:  # the last line of defence: one line, never a traceback
+        if isinstance(exc, OSError) and exc.errno in _WRITE_FAILURES:
+            # A full disk, a quota, a dying device: the machine's fault, not bulktui's.
+            return fail(f"could not write the output: {exc.strerror}; it is incomplete", 1)
         log.debug("unexpected error", exc_info=True)
         return fail(f"internal error: {type(exc).__name__}: {exc}", 1)

@@ -131,13 +131,14 @@ class ApiBudget:
         return sum(c[purpose] for c in self._minutes.values())
 
     def compact(self, *, short: bool = False) -> str:
-        """"us 420/469 an hour" (", slowed" past the budget); ``short``: "us 420/469/h" (and
-        " slowed"), for a header too narrow for the words."""
+        """The header's words for our spend: "us 420/469 an hour" (", slowed" past the
+        budget); ``short``: "us 420/469/h" (and " slowed"), for a header too narrow for them."""
         spent, budget = self.spent_this_hour(), self.per_hour
         slowed = self.slowed or spent >= budget
+        amount = f"us {_count(spent)}/{_count(budget)}"
         if short:
-            return f"us {_count(spent)}/{_count(budget)}/h" + (" slowed" if slowed else "")
-        return f"us {_count(spent)}/{_count(budget)} an hour" + (", slowed" if slowed else "")
+            return amount + "/h" + (" slowed" if slowed else "")
+        return amount + " an hour" + (", slowed" if slowed else "")
 
     def words(self) -> str:
         """The header's words: "bulktui: 420 requests this hour (budget 2,000); org at 41% of
