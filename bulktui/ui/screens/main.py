@@ -269,10 +269,11 @@ class MainScreen(FilteredTableScreen):
         descending = spec.natural_reverse != self.sort_reversed
         total = len(self._views)
         shown = table.row_count
-        parts = [f"{shown:,}/{total:,} jobs" if shown != total else f"{total:,} jobs"]
         if self._snapshot is not None and self._snapshot.partial:
             # Only the journal's newest jobs so far: the count is not the org's yet.
             parts = [f"newest {total:,} jobs, reading the rest…"]
+        else:
+            parts = [f"{shown:,}/{total:,} jobs" if shown != total else f"{total:,} jobs"]
         parts.append(f"{table.live_count:,} live")
         parts.append(f"sort {spec.title}{'↓' if descending else '↑'}")
         if self.filter_text:
