@@ -23,6 +23,9 @@ class _DropDeliberateResets(logging.Filter):
         return not isinstance(exc, ConnectionAborted)
 
 
+KEEP_ALIVE_SECONDS = 75  # how long an idle connection stays open (nginx's default)
+
+
 class EmulatorServer:
     def __init__(
         self,
@@ -66,6 +69,10 @@ class EmulatorServer:
             log_level="warning",
             access_log=False,
             lifespan="off",
+            # uvicorn closes an idle connection after 5 s, exactly when httpx (and a console
+            # polling every 5 s) reuses it: the request then fails after it was sent. A
+            # longer idle time, as production front ends keep, removes that race.
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
             ssl_certfile=str(self._tls_files.cert_file) if self._tls_files else None,
             ssl_keyfile=str(self._tls_files.key_file) if self._tls_files else None,
         )
