@@ -317,3 +317,28 @@ async def test_j_and_k_move_in_the_batches_table() -> None:
         await pilot.press("k")
         await pilot.pause()
         assert table.cursor_row == 1  # type: ignore[attr-defined]
+
+
+async def test_a_running_jobs_count_ahead_of_its_failed_list_is_said_not_hidden() -> None:
+    """Salesforce counts a failure before its results list it: read while the job runs, the
+    list may hold none of the 10 failures the job counts. "0 failed" beside "failed 10"
+    must say why, and follow the count as it climbs (the list itself is not re-read)."""
+    backend = GroupingBackend(Groups(groups=(), rows_seen=0, failed=0))
+    app = ViewApp(backend)
+    async with app.run_test(size=(160, 40)) as pilot:
+        detail = await open_detail(
+            app, pilot, v2_job(state=JobState.IN_PROGRESS, number_records_failed=10)
+        )
+        await wait_until(pilot, lambda: not isinstance(detail.failed_groups, str | None))
+        await wait_until(pilot, lambda: "the job now counts 10 failed" in screen_text(app))
+        assert "0 failed in 0 error codes, of 0 rows read" in screen_text(app)
+        snapshot = Snapshot(jobs={}, link=LinkState.LIVE, fetched_at=NOW)
+        detail.apply_snapshot(
+            snapshot, v2_job(state=JobState.IN_PROGRESS, number_records_failed=30), None
+        )
+        await wait_until(pilot, lambda: "the job now counts 30 failed" in screen_text(app))
+        assert backend.asked == [(JOB_ID, None)]
+        backend.answer = groups()  # ended: read once more, and the lists agree
+        detail.apply_snapshot(snapshot, v2_job(number_records_failed=50), None)
+        await wait_until(pilot, lambda: "50 failed in 2 error codes" in screen_text(app))
+        assert "now counts" not in screen_text(app)

@@ -299,6 +299,7 @@ class JobDetailScreen(Screen[None]):
         self._groups: FailedRecordGroupsView | str | None = None  # str: why there are none
         self._groups_failed_count: int | None = None  # numberRecordsFailed when loaded
         self._groups_loading = False
+        self._live_failed: int | None = None  # numberRecordsFailed while the job runs
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(instance_url=self.instance_url, now=self.now, read_only=self.read_only)
@@ -423,9 +424,12 @@ class JobDetailScreen(Screen[None]):
             self._show_group_line(Text(""))
             return
         failed = job.number_records_failed
+        self._live_failed = failed if fmt.is_live(view) else None
         if not failed:
             self._set_groups("no failed records" if failed == 0 else "no counts yet", None)
             return
+        if self._groups is not None and not isinstance(self._groups, str):
+            self._show_group_line(self._groups_line(self._groups))  # the job's count moved on
         # Read once when the detail opens (or the first failures show), and once more when
         # the job has ended with another count than the one read: never per cycle.
         due = self._groups_failed_count is None or (
@@ -491,13 +495,26 @@ class JobDetailScreen(Screen[None]):
                 Text(cut(group.first_message, 200)),
                 key=group.code,
             )
+        self._show_group_line(self._groups_line(groups))
+
+    def _groups_line(self, groups: FailedRecordGroupsView) -> Text:
         line = Text(
             f"{fmt.count(groups.failed)} failed in {len(groups.groups)} error codes, "
             f"of {fmt.count(groups.rows_seen)} rows read"
         )
         if groups.truncated or groups.note:
             line.append(f"; {fmt.safe(groups.note or 'the list was cut')}", style="bold")
-        self._show_group_line(line)
+        counted = self._live_failed
+        if counted is not None and counted > groups.failed:
+            # A running job counts a failure before its results list it (Salesforce lists a
+            # record once its part of the job has finished), and the list is read once while
+            # the job runs: say so rather than let "0 failed" stand beside "failed 93".
+            line.append(
+                f"; the job now counts {fmt.count(counted)} failed: the list is read again "
+                "when the job ends",
+                style="bold",
+            )
+        return line
 
     def _show_group_line(self, text: Text) -> None:
         self.query_one("#batch-message", Note).show(text)
