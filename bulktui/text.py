@@ -54,3 +54,10 @@ def is_safe(text: str) -> bool:
 def one_line(text: str) -> str:
     """Whitespace folded to single spaces, controls and format characters made visible."""
     return printable(" ".join(text.split()))
+
+
+def counted(value: int, noun: str) -> str:
+    """``1 job``, ``2 jobs``, ``10,000 jobs``: a whole count and its noun, singular for one
+    (``noun`` is the plural; the singular drops its last ``s``). Words every command and
+    screen share, so "1 jobs" is fixed once."""
+    return f"{value:,} {noun if value != 1 else noun[:-1]}"

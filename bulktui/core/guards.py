@@ -34,7 +34,7 @@ from bulktui.core.actions import ActionOutcome, ActionRefused, ActionSucceeded, 
 from bulktui.core.clock import Clock, seconds_between
 from bulktui.core.guard_rules import GuardAction, Metric, Rule, RuleSet
 from bulktui.core.snapshot import JobView, LinkState, Snapshot
-from bulktui.text import one_line
+from bulktui.text import counted, one_line
 
 __all__ = [
     "Arming",
@@ -309,9 +309,9 @@ def _describe(metric: Metric, value: float, job: JobInfo) -> str:
         processed = job.number_records_processed or 0
         return f"failure rate {value:.1f}% ({failed:,} of {processed:,} records)"
     if metric is Metric.FAILED:
-        return f"{int(value):,} records failed"
+        return f"{counted(int(value), 'records')} failed"
     if metric is Metric.PROCESSED:
-        return f"{int(value):,} records processed"
+        return f"{counted(int(value), 'records')} processed"
     what = "Open" if metric is Metric.OPEN_FOR else "without progress"
     if value >= 2 * 3600:
         return f"{what} for {value / 3600:.1f} h"

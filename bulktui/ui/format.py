@@ -19,6 +19,7 @@ from bulktui.api.enums import BatchState, JobState
 from bulktui.api.lifecycle import JobKind, Liveness
 from bulktui.api.models import BatchInfo, JobInfo
 from bulktui.core.snapshot import JobView, LinkState
+from bulktui.text import counted as counted  # the screens say "1 job" through fmt
 from bulktui.text import one_line
 
 DASH = "–"

@@ -205,3 +205,10 @@ def test_clip_looks_only_at_the_head_of_a_long_value() -> None:
     assert cut and len(shown) == 600
     assert fmt.clip("a" * 600, 600) == ("a" * 600, False)
     assert fmt.clip(" " * 5000 + "tail", 10)[1]  # folded blanks: still known to be cut
+
+
+def test_one_of_a_thing_is_singular() -> None:
+    assert fmt.counted(1, "jobs") == "1 job"
+    assert fmt.counted(0, "jobs") == "0 jobs"
+    assert fmt.counted(10_000, "past jobs") == "10,000 past jobs"
+    assert fmt.counted(1, "error codes") == "1 error code"

@@ -295,7 +295,7 @@ class HistoryScreen(FilteredTableScreen):
                 )
             )
         else:
-            note.show(Text(f"{fmt.count(total)} {what}; e: " + self._other_words(), style="dim"))
+            note.show(Text(f"{fmt.counted(total, what)}; e: " + self._other_words(), style="dim"))
 
     def _what(self) -> str:
         return "past jobs" if self.every else "purged jobs"

@@ -499,8 +499,8 @@ class JobDetailScreen(Screen[None]):
 
     def _groups_line(self, groups: FailedRecordGroupsView) -> Text:
         line = Text(
-            f"{fmt.count(groups.failed)} failed in {len(groups.groups)} error codes, "
-            f"of {fmt.count(groups.rows_seen)} rows read"
+            f"{fmt.count(groups.failed)} failed in {fmt.counted(len(groups.groups), 'error codes')}"
+            f", of {fmt.counted(groups.rows_seen, 'rows')} read"
         )
         if groups.truncated or groups.note:
             line.append(f"; {fmt.safe(groups.note or 'the list was cut')}", style="bold")

@@ -271,9 +271,13 @@ class MainScreen(FilteredTableScreen):
         shown = table.row_count
         if self._snapshot is not None and self._snapshot.partial:
             # Only the journal's newest jobs so far: the count is not the org's yet.
-            parts = [f"newest {total:,} jobs, reading the rest…"]
+            parts = [f"newest {fmt.counted(total, 'jobs')}, reading the rest…"]
         else:
-            parts = [f"{shown:,}/{total:,} jobs" if shown != total else f"{total:,} jobs"]
+            parts = [
+                f"{shown:,}/{fmt.counted(total, 'jobs')}"
+                if shown != total
+                else fmt.counted(total, "jobs")
+            ]
         parts.append(f"{table.live_count:,} live")
         parts.append(f"sort {spec.title}{'↓' if descending else '↑'}")
         if self.filter_text:
