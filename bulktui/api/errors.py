@@ -54,7 +54,13 @@ class AmbiguousResultError(BulkError):
 
 
 class ReauthenticationError(BulkError):
-    """The session expired and getting a fresh one failed."""
+    """The session expired and getting a fresh one failed. ``says_fix``: the message ends with
+    what fixes it (the exact login command, or "start again with a fresh session id"), so a
+    caller must not add advice of its own that may contradict it."""
+
+    def __init__(self, message: str, *, says_fix: bool = False) -> None:
+        super().__init__(message)
+        self.says_fix = says_fix
 
 
 class JobNotFoundError(ApiError):

@@ -562,9 +562,13 @@ class Exchanger:
                 fresh = await hook()
             except Exception as exc:
                 reason = str(exc) if isinstance(exc, BulkError) else _describe(exc)
-                failure = ReauthenticationError(
-                    f"the session expired and signing in again failed: {redact(reason)}"
-                )
+                if isinstance(exc, ReauthenticationError) and exc.says_fix:
+                    # The sign-in's own words: what failed and the command that fixes it.
+                    failure = ReauthenticationError(redact(reason), says_fix=True)
+                else:
+                    failure = ReauthenticationError(
+                        f"the session expired and signing in again failed: {redact(reason)}"
+                    )
                 self._reauth_done += 1
                 self._reauth_failure = (self._reauth_done, failure)
                 raise failure from None

@@ -134,7 +134,8 @@ class Authenticator:
             wait = self._failed_at + self.retry_after_failure - self.clock()
             if wait > 0:
                 raise ReauthenticationError(
-                    f"{self._failure.message} (next try in {max(1, round(wait))} s)"
+                    f"{self._failure.message} (next try in {max(1, round(wait))} s)",
+                    says_fix=self._failure.says_fix,
                 )
         future: asyncio.Future[Connection] = asyncio.ensure_future(self._refresh())
         self._inflight = future
@@ -157,7 +158,7 @@ class Authenticator:
                     f"its login of {self.profile.target_org!r} has expired or was revoked"
                 )
         except BulkError as exc:
-            failure = ReauthenticationError(self._explain(exc))
+            failure = ReauthenticationError(self._explain(exc), says_fix=True)
             self._failed_at = self.clock()
             self._failure = failure
             raise failure from None

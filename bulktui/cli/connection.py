@@ -127,7 +127,7 @@ def _read_session_id(path: str) -> str:
 
 async def _cannot_renew() -> Connection:
     """The hook of a plain session id: nothing can renew it, so say what fits this user."""
-    raise ReauthenticationError(CANNOT_RENEW)
+    raise ReauthenticationError(CANNOT_RENEW, says_fix=True)
 
 
 def resolve_connection(args: argparse.Namespace) -> tuple[Connection, ReauthHook | None]:

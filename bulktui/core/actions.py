@@ -371,6 +371,8 @@ def _reached(action: Action, before: JobInfo, current: JobInfo) -> bool:
 def _server_refusal(error: BaseException) -> str:
     if isinstance(error, QuotaExceededError):
         return f"the org's API limit is reached ({describe(error)}). Try again later."
+    if isinstance(error, ReauthenticationError) and error.says_fix:
+        return f"the session expired and could not be renewed: {describe(error)}"
     if isinstance(error, InvalidSessionError | ReauthenticationError):
         return f"the session expired and could not be renewed ({describe(error)}). Log in again."
     return f"Salesforce refused ({describe(error)})."

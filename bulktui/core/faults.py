@@ -102,6 +102,14 @@ def problem_text(kind: FaultKind, error: BaseException, retry_in: float) -> str:
             f"again every {when} ({describe(error)})."
         )
     if kind is FaultKind.AUTH:
+        if isinstance(error, ReauthenticationError) and error.says_fix:
+            # Its words end with the fix (a fresh session id, or the exact login command):
+            # "bulktui login" beside "sf org login web" would contradict them.
+            fix = describe(error)
+            return (
+                f"The session has expired and could not be renewed; trying again every {when}. "
+                f"{fix[:1].upper()}{fix[1:]}"
+            )
         return (
             f"The session has expired and could not be renewed. Log in again (bulktui login); "
             f"trying again every {when}. ({describe(error)})"

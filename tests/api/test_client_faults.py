@@ -367,6 +367,29 @@ async def test_a_failing_hook_is_a_reauthentication_error_shared_by_waiters() ->
     assert "signing in again failed" in str(results[0])
 
 
+async def test_a_hook_that_says_its_fix_is_passed_on_in_its_own_words() -> None:
+    """The profile's sign-in names the exact command that fixes it: the client adds no
+    preamble, and the flag travels, so nobody adds advice that contradicts it."""
+
+    async def hook() -> Connection:
+        raise ReauthenticationError(
+            "getting a token from the Salesforce CLI failed for profile 'ops': expired. "
+            "To fix it, run: sf org login web --alias ops",
+            says_fix=True,
+        )
+
+    client = BulkClient(
+        Connection(INSTANCE, SESSION),
+        transport=httpx.MockTransport(lambda r: EXPIRED_V1),
+        reauthenticate=hook,
+    )
+    async with client:
+        with pytest.raises(ReauthenticationError) as raised:
+            await client.get_job(JOB_ID, JobKind.V1)
+    assert raised.value.says_fix
+    assert str(raised.value).startswith("getting a token from the Salesforce CLI failed")
+
+
 async def test_a_fresh_session_refused_again_is_not_looped(make_client: MakeClient) -> None:
     calls = 0
 

@@ -393,3 +393,23 @@ async def test_loading_until_the_detail_arrives_unless_the_row_shows_it_ended() 
     client.fail_get = {}
     await step(poller, clock, 4)
     assert not any(v.loading for v in poller.snapshot.jobs.values())
+
+
+async def test_a_session_failure_that_names_its_fix_is_not_given_other_advice() -> None:
+    """A Salesforce CLI profile is fixed with ``sf org login web``: the problem line says
+    that, and not also "Log in again (bulktui login)"."""
+    client = FakeClient([job(1)])
+    poller, clock, _ = make(client)
+    await step(poller, clock)
+    client.fail_with = ReauthenticationError(
+        "getting a token from the Salesforce CLI failed for profile 'ops': expired. "
+        "To fix it, run: sf org login web --alias ops",
+        says_fix=True,
+    )
+    await poller.cycle()
+    problem = poller.snapshot.problem or ""
+    assert poller.snapshot.link is LinkState.STALE
+    assert problem.startswith("The session has expired and could not be renewed; trying again")
+    assert "Getting a token from the Salesforce CLI failed" in problem
+    assert "sf org login web --alias ops" in problem
+    assert "bulktui login" not in problem
