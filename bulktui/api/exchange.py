@@ -47,7 +47,7 @@ from bulktui.api.errors import (
 )
 from bulktui.api.limits import parse_limit_info
 from bulktui.api.models import ApiUsage
-from bulktui.api.proxies import check_proxy_environment
+from bulktui.api.proxies import check_proxy_environment, proxy_variables_for, uses_proxy
 from bulktui.api.redact import redact, redact_headers, register_secret
 from bulktui.api.retry import RetryPolicy, parse_retry_after
 from bulktui.api.wire import parse_error
@@ -64,11 +64,13 @@ Root = Literal["async", "data", "base"]  # /services/async/v, /services/data/vX,
 
 def _not_sent(exc: BaseException) -> bool:
     """No byte of the request was written when these are raised (httpcore raises them while
-    opening the connection or waiting for a pooled one), so resending cannot duplicate
-    anything."""
+    opening the connection or waiting for a pooled one, and ProxyError when the proxy refused
+    to open the tunnel), so resending cannot duplicate anything."""
     import httpx
 
-    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    return isinstance(
+        exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.ProxyError
+    )
 
 
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,20}", re.ASCII)
@@ -275,21 +277,26 @@ class Exchanger:
         }
         if self._transport is not None:
             return httpx.AsyncClient(transport=self._transport, trust_env=False, **common)
-        # httpx builds the transport and, from HTTPS_PROXY/ALL_PROXY/NO_PROXY, the proxy
-        # transports; all of them get this one context (a transport passed in would turn
-        # environment proxies off). An SSLContext also means httpx never reads
-        # SSL_CERT_FILE/SSL_CERT_DIR: --ca-bundle is the only way to trust another CA.
-        # Loopback (the emulator) never goes through a proxy.
-        return httpx.AsyncClient(
-            verify=self._ssl or ssl_context(None),
-            trust_env=True,
-            mounts={f"all://{host}": None for host in _LOOPBACK},
-            **common,
-        )
+        return environment_client(self._ssl or ssl_context(None), **common)
 
     async def aclose(self) -> None:
         if self._http_client is not None:
             await self._http_client.aclose()
+
+    def _through_proxy(self, request: httpx.Request) -> str:
+        """The words " through the proxy in HTTPS_PROXY" when the request went through an
+        environment proxy, else "": on a jump host, "could not reach <instance>" alone sends
+        the user to look at Salesforce when it is the proxy that did not answer. Only the
+        variable's name: its value may hold a password."""
+        client = self._http_client
+        if client is None or self._transport is not None:
+            return ""
+        names = proxy_variables_for(request.url.scheme)
+        return (
+            f" through the proxy in {' or '.join(names)}"
+            if names and uses_proxy(client, request.url)
+            else ""
+        )
 
     # ----------------------------------------------------------------------- one exchange
 
@@ -409,7 +416,7 @@ class Exchanger:
                 failure: BulkError = TransportError(
                     f"the connection to {host} failed after the request was sent: {_describe(exc)}"
                     if sent
-                    else f"could not reach {host}: {_describe(exc)}"
+                    else f"could not reach {host}{self._through_proxy(request)}: {_describe(exc)}"
                 )
             except BaseException:
                 _note_maybe_applied()  # cancelled or failed after the request may have left
@@ -634,6 +641,24 @@ def _after(failure: BulkError, attempts: int) -> BulkError:
         failure.message = f"{failure.message} (after {attempts} attempts)"
         failure.args = (failure.message,)
     return failure
+
+
+def environment_client(verify: ssl.SSLContext, **options: Any) -> httpx.AsyncClient:
+    """An httpx client that goes through the environment's proxies, as every request bulktui
+    makes must (the API's and the logins': a jump host often reaches Salesforce only through
+    HTTPS_PROXY). httpx builds the transport and, from HTTPS_PROXY/ALL_PROXY/NO_PROXY, the
+    proxy transports; all of them get this one context (a transport passed in would turn
+    environment proxies off). An SSLContext also means httpx never reads
+    SSL_CERT_FILE/SSL_CERT_DIR: --ca-bundle is the only way to trust another CA. Loopback (the
+    emulator) never goes through a proxy. Call ``check_proxy_environment`` first."""
+    import httpx
+
+    return httpx.AsyncClient(
+        verify=verify,
+        trust_env=True,
+        mounts={f"all://{host}": None for host in _LOOPBACK},
+        **options,
+    )
 
 
 def _describe(exc: BaseException) -> str:

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bulktui.api.errors import ProxySettingError
 
-__all__ = ["check_proxy_environment"]
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["check_proxy_environment", "proxy_variables_for", "uses_proxy"]
 
 _PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")  # what httpx accepts
 
@@ -68,3 +72,21 @@ def check_proxy_environment() -> None:
             raise ImportError(
                 "a SOCKS proxy is set but socksio is not installed: pip install 'httpx[socks]'"
             )
+
+
+def proxy_variables_for(scheme: str) -> list[str]:
+    """The names of the set variables that can proxy a ``scheme`` URL (its own, then ALL_PROXY),
+    as httpx reads them; never their values."""
+    found = _environment_proxies()
+    return [name for name in found if name.lower() in (f"{scheme.lower()}_proxy", "all_proxy")]
+
+
+def uses_proxy(client: httpx.AsyncClient, url: httpx.URL) -> bool:
+    """Whether ``client`` sends ``url`` through a proxy (NO_PROXY and loopback decided by httpx
+    itself). httpx has no public way to ask: this reads its mount table, and httpx is pinned
+    to 0.28 (``tests/api/test_proxies.py`` fails should that change)."""
+    import httpcore
+
+    transport = client._transport_for_url(url)
+    pool = getattr(transport, "_pool", None)
+    return isinstance(pool, httpcore.AsyncHTTPProxy | httpcore.AsyncSOCKSProxy)

@@ -20,8 +20,10 @@ from xml.sax.saxutils import escape as xml_escape
 import httpx
 
 from bulktui import __version__
-from bulktui.api.errors import ResponseFormatError, TransportError
+from bulktui.api.errors import ProxySettingError, ResponseFormatError, TransportError
+from bulktui.api.exchange import environment_client
 from bulktui.api.exchange import ssl_context as api_ssl_context
+from bulktui.api.proxies import check_proxy_environment
 from bulktui.api.wire import parse_xml_element
 from bulktui.auth.errors import LoginRejectedError, LoginTransportError
 from bulktui.text import one_line
@@ -68,14 +70,20 @@ def ssl_context(ca_file: str | None) -> ssl.SSLContext:
 def make_http(
     ca_file: str | None = None, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
-    if transport is None:
-        transport = httpx.AsyncHTTPTransport(verify=ssl_context(ca_file))
-    return httpx.AsyncClient(
-        transport=transport,
-        timeout=_TIMEOUT,
-        headers={"User-Agent": f"bulktui/{__version__}"},
-        follow_redirects=False,
-    )
+    """The login server's client: through the environment's proxies like the API's (a login
+    that went direct failed on a jump host whose only way out is HTTPS_PROXY)."""
+    common: dict[str, Any] = {
+        "timeout": _TIMEOUT,
+        "headers": {"User-Agent": f"bulktui/{__version__}"},
+        "follow_redirects": False,
+    }
+    if transport is not None:
+        return httpx.AsyncClient(transport=transport, trust_env=False, **common)
+    try:
+        check_proxy_environment()
+    except ProxySettingError as exc:
+        raise LoginTransportError(exc.message) from None
+    return environment_client(ssl_context(ca_file), **common)
 
 
 def _host(url: str) -> str:
