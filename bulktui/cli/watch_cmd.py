@@ -29,7 +29,7 @@ from bulktui.core.guard_rules import (
     load_rules_or_default,
 )
 from bulktui.core.guards import EventKind, GuardEvent, decide_arming
-from bulktui.text import one_line
+from bulktui.text import counted, one_line
 
 
 def register(sub: Any) -> None:
@@ -159,7 +159,7 @@ async def _watch(args: argparse.Namespace, rules: RuleSet) -> int:
             started,
             EventKind.LINK,
             f"watching {one_line(live.instance_url)} every {live.interval:g} s with "
-            f"{len(rules.rules)} rule(s) from {rules.source}; {guards.arming.words()}",
+            f"{counted(len(rules.rules), 'rules')} from {rules.source}; {guards.arming.words()}",
         )
     )
     try:

@@ -375,13 +375,15 @@ class GuardRunner:
             await self.handle(snapshot)
 
     async def handle(self, snapshot: Snapshot) -> None:
+        now = self.clock.now()
+        # The link is this session's own whatever the jobs' source: a watcher whose session
+        # was dead from the start still shows the journal's jobs, and must say it is stale.
+        self._note_link(snapshot, now)
         if snapshot.source != "live":
             # A journal's picture of an earlier session: a job it shows running may have
             # ended hours ago. Rules act on what this session has read, never on that.
             return
         self._last = snapshot
-        now = self.clock.now()
-        self._note_link(snapshot, now)
         if not self._counted:
             # "Right now" means once the live jobs are known: list rows still loading their
             # details are not yet known to be live. An org that never settles gets "at least".
@@ -429,7 +431,7 @@ class GuardRunner:
             return
         problem = f": {one_line(snapshot.problem)}" if snapshot.problem else ""
         words = "recovered" if link is LinkState.LIVE else link.value
-        self.emit(GuardEvent(now, EventKind.LINK, f"link {words}{problem}"))
+        self.emit(GuardEvent(now, EventKind.LINK, f"{words}{problem}"))  # "link: stale: …"
 
     async def _carry_out(self, firing: Firing, now: datetime) -> None:
         rule, job = firing.rule, firing.job

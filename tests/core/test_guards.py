@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -260,7 +261,25 @@ async def test_link_events() -> None:
     runner, events = runner_for(TWO_RULES, actions, arm=True)
     for link in (LinkState.LIVE, LinkState.DEGRADED, LinkState.LIVE):
         await runner.handle(snap(link=link))
-    assert [e.message for e in events] == ["link degraded", "link recovered"]
+    assert [e.message for e in events] == ["degraded", "recovered"]
+
+
+async def test_a_link_stale_from_the_start_is_said_while_the_jobs_are_the_journals() -> None:
+    """A watcher whose session was dead at launch never gets a listing: its snapshots stay
+    the journal's. It said nothing of the link at all (rules rightly ignore those jobs)."""
+    actions = RecordingActions()
+    runner, events = runner_for(TWO_RULES, actions, arm=True)
+    await runner.handle(dataclasses.replace(snap(link=LinkState.LIVE), source="journal"))
+    stale = dataclasses.replace(
+        snap(job(1, processed=100, failed=50), link=LinkState.STALE),
+        source="journal",
+        problem="The session has expired and could not be renewed.",
+    )
+    await runner.handle(stale)
+    assert [e.message for e in events] == [
+        "stale: The session has expired and could not be renewed."
+    ]
+    assert actions.calls == []  # the journal's job is not acted on
 
 
 async def test_the_queue_runs_in_order_and_stop_acts_on_nothing_queued() -> None:
@@ -272,7 +291,7 @@ async def test_the_queue_runs_in_order_and_stop_acts_on_nothing_queued() -> None
     while not runner._queue.empty():
         await asyncio.sleep(0)
     await asyncio.sleep(0)
-    assert [e.message for e in events] == ["link degraded", "link recovered"]
+    assert [e.message for e in events] == ["degraded", "recovered"]
     runner.stop()
     runner.feed(snap(job(1, processed=100, failed=50)))  # after SIGTERM: never acted on
     await task
