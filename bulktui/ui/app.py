@@ -210,6 +210,8 @@ class ConsoleApp(LiveControlsApp):
         from bulktui.core.guards import EventKind, Outcome
 
         event = message.event
+        if event.event is EventKind.LINK:
+            return  # the header and the message log say the link's state already
         doubtful = event.outcome in (Outcome.REFUSED, Outcome.UNCERTAIN)
         warn = event.event is EventKind.RULE_FIRED or doubtful
         self.say(event.message, "warning" if warn else "information")

@@ -4,7 +4,7 @@ with a glyph and goes to the message log, and an armed abort goes through the ac
 from __future__ import annotations
 
 from bulktui.api.enums import JobState
-from tests.ui.harness import build, screen_text, started, wait_until
+from tests.ui.harness import build, refresh, screen_text, started, wait_until
 from tests.ui.seeds import small_org
 from tests.ui.test_flows import job_where, row_text
 
@@ -59,3 +59,23 @@ async def test_unarmed_rules_only_say_what_they_would_do() -> None:
         assert "guards not armed" in screen_text(h.app).splitlines()[0]
         await wait_until(pilot, lambda: "would abort" in logged(h))
         assert h.engine.jobs[upsert_id(h)].state is JobState.CLOSED
+
+
+async def test_the_rules_do_not_say_the_link_a_second_time() -> None:
+    """The header and the message log say the link's state; the rules' own link events are
+    for the watcher, which has no header. In the console they were a second line per change."""
+    h = build(small_org, rules=RULES)
+    async with h.app.run_test(size=(120, 35)) as pilot:
+        await started(pilot, h)
+        await wait_until(pilot, lambda: "would abort" in logged(h))
+        h.transport.down = True
+        h.clock.advance(10)
+        await refresh(pilot, h)
+        await wait_until(pilot, lambda: "unreachable" in logged(h))
+        h.transport.down = False
+        await refresh(pilot, h)
+        await wait_until(pilot, lambda: "● live" in screen_text(h.app).splitlines()[0])
+        await pilot.pause()
+        lines = [m.text for m in h.app.messages]  # type: ignore[attr-defined]
+        assert len([line for line in lines if line.startswith("degraded: ")]) == 1, lines
+        assert not [line for line in lines if line.startswith(("link ", "recovered"))], lines
