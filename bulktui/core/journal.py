@@ -68,6 +68,7 @@ from bulktui.core.journal_rows import (
 from bulktui.core.journal_schema import SchemaError, check_identity, migrate, write_transaction
 
 if TYPE_CHECKING:  # a one-shot command never builds a snapshot: not loaded for it
+    from bulktui.core.journal_preview import JournalPreview
     from bulktui.core.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -374,6 +375,21 @@ class Journal:
             else:
                 self._link_known(self._known, jobs)
             return jobs
+
+    def preview(self, org_id: str | None, as_of: datetime) -> JournalPreview | None:
+        """Every job not purged, unparsed, for a table to show at once (JournalPreview);
+        None when the journal cannot be read."""
+        from bulktui.core.journal_preview import JournalPreview  # the console's only
+
+        with self._lock:
+            if self._db is None:
+                return None
+            try:
+                rows = self._reader.preview_rows(org_id)
+            except sqlite3.Error as exc:
+                self._failed(exc)
+                return None
+        return JournalPreview(rows, as_of)
 
     def known_as_of(self) -> datetime | None:
         """When the journal last recorded anything: the age the header shows at launch."""

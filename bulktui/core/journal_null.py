@@ -17,6 +17,7 @@ from bulktui.core.actions import ActionOutcome
 from bulktui.core.journal_queries import ActionEntry, HistoryEntry, JobRecord, JournalInfo
 
 if TYPE_CHECKING:  # a one-shot command never builds a snapshot: not loaded for it
+    from bulktui.core.journal_preview import JournalPreview
     from bulktui.core.snapshot import Snapshot
 
 
@@ -105,6 +106,9 @@ class NullJournal:
         return []
 
     def info(self) -> JournalInfo | None:
+        return None
+
+    def preview(self, org_id: str | None, as_of: datetime) -> JournalPreview | None:
         return None
 
     def known_as_of(self) -> datetime | None:

@@ -153,6 +153,16 @@ def _entry(row: Sequence[Any]) -> HistoryEntry | None:
     )
 
 
+def _current_jobs(columns: str, org_id: str | None) -> tuple[str, tuple[Any, ...]]:
+    """The query for every job not purged (of ``org_id``, or of no known org), newest first."""
+    sql = f"SELECT {columns} FROM jobs WHERE purged_at IS NULL"
+    params: tuple[Any, ...] = ()
+    if org_id is not None:
+        sql += " AND (org_id = ? OR org_id IS NULL)"
+        params = (org_id,)
+    return sql + " ORDER BY created_date DESC", params
+
+
 class JournalReader:
     """Queries over an open journal connection (the caller holds any lock)."""
 
@@ -171,16 +181,25 @@ class JournalReader:
             return None
 
     def known_jobs(self, org_id: str | None, limit: int | None = None) -> list[JobInfo]:
-        sql = "SELECT job_id, info FROM jobs WHERE purged_at IS NULL"
-        params: tuple[Any, ...] = ()
-        if org_id is not None:
-            sql += " AND (org_id = ? OR org_id IS NULL)"
-            params = (org_id,)
-        sql += " ORDER BY created_date DESC"
+        sql, params = _current_jobs("job_id, info", org_id)
         if limit is not None:
             sql += f" LIMIT {max(0, int(limit))}"
         jobs = [job_from_json(row[1], row[0]) for row in self._db.execute(sql, params)]
         return [job for job in jobs if job is not None]
+
+    def preview_rows(self, org_id: str | None) -> list[tuple[str, float | None, str, int, int]]:
+        """Every job not purged, newest first, unparsed: (id, created, JobInfo JSON, ended,
+        full). Rows whose columns are not of their types are left out; the JSON is parsed
+        later, by ``job_from_json``, when a row is shown."""
+        sql, params = _current_jobs("job_id, created_date, info, ended, full", org_id)
+        return [
+            row
+            for row in self._db.execute(sql, params)
+            if isinstance(row[0], str)
+            and isinstance(row[1], float | int | None)
+            and isinstance(row[2], str)
+            and len(row[2]) <= MAX_ROW_CHARS
+        ]
 
     def history(
         self,

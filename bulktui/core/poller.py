@@ -28,6 +28,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bulktui.api.models import JobInfo
 from bulktui.core.clock import Clock, Sleep, SystemClock, real_sleep, seconds_between
@@ -42,6 +43,9 @@ from bulktui.core.reading import JobReader
 from bulktui.core.snapshot import LinkState, PollStatus, Snapshot, Source
 from bulktui.core.tracking import JobBook, JobTrack
 from bulktui.core.users import UserDirectory
+
+if TYPE_CHECKING:
+    from bulktui.core.journal_preview import JournalPreview
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +98,7 @@ class Poller:
         self._source: Source = "live"
         self._source_as_of: datetime | None = None
         self._partial = False  # the journal's picture so far is its newest jobs only
+        self._preview: JournalPreview | None = None  # every stored job, while partial
         self._requests_base = client.requests_reached
 
         self._paused = False
@@ -200,16 +205,25 @@ class Poller:
         track.level = 0
         track.unreadable = None
 
-    def preload(self, jobs: Iterable[JobInfo], as_of: datetime, *, partial: bool = False) -> None:
+    def preload(
+        self,
+        jobs: Iterable[JobInfo],
+        as_of: datetime,
+        *,
+        partial: bool = False,
+        preview: JournalPreview | None = None,
+    ) -> None:
         """Seed what a journal knew, before the first cycle. An ended job preloaded with its
         counts is never read again; a live one is read as usual. The snapshot published now
         says its source is the journal, as of ``as_of``, until the first listing arrives;
-        ``partial``: more of the journal's jobs are still to come."""
+        ``partial``: more of the journal's jobs are still to come, and ``preview`` (every
+        stored job, unparsed) goes out with the snapshots until they are in."""
         for job in jobs:
             self._book.preload(job, as_of)
         if self._cycle_no == 0:
             self._source, self._source_as_of = "journal", as_of
         self._partial = partial
+        self._preview = preview if partial else None
         self._publish()
 
     def set_visible(self, job_ids: Iterable[str]) -> None:
@@ -553,6 +567,7 @@ class Poller:
             source=self._source,
             source_as_of=self._source_as_of,
             partial=self._partial and self._source == "journal",
+            preview=self._preview if self._partial and self._source == "journal" else None,
         )
 
     def _publish(self) -> None:
@@ -568,6 +583,7 @@ class Poller:
             snapshot.identity,
             snapshot.source,
             snapshot.partial,
+            snapshot.preview,
         )
         if not self._publisher.same_as_last(key):
             self._publisher.publish(snapshot, key)

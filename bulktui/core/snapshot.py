@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bulktui.api.lifecycle import JobKind, Liveness, kind_of, liveness
 from bulktui.api.models import ApiUsage, BatchInfo, Identity, JobInfo
+
+if TYPE_CHECKING:
+    from bulktui.core.journal_preview import JournalPreview
 
 # Where a snapshot's jobs come from: this session's requests, or the journal of an earlier one.
 Source = Literal["journal", "live"]
@@ -82,6 +85,16 @@ class Snapshot:
     # The journal's picture holds only its newest jobs so far; the rest is still being read
     # (a job count now would be too small). Never set once a listing has arrived.
     partial: bool = False
+    # While ``partial``: every job the journal holds, unparsed, so that a table can show
+    # every row at once (core/journal_preview.py). A job in ``jobs`` is shown from there.
+    preview: JournalPreview | None = None
+
+    def view(self, job_id: str) -> JobView | None:
+        """The job's view: the poller's, else the journal preview's; None when unknown."""
+        view = self.jobs.get(job_id)
+        if view is None and self.preview is not None and job_id in self.preview:
+            view = self.preview.view(job_id)
+        return view
 
 
 @dataclass(frozen=True, slots=True)

@@ -195,6 +195,26 @@ class JobTrack:
         )
 
 
+def seed_from_journal(track: JobTrack, job: JobInfo, as_of: datetime) -> None:
+    """What a journal knew: treated as seen in an earlier listing (so its absence from the
+    next one is confirmed with a GET), and as read in full when it has counts."""
+    track.listed = True
+    if has_counts(job):
+        track.detail = job
+        track.detail_at = as_of
+    else:
+        track.row = job
+    track.merged = None
+
+
+def preloaded_view(job: JobInfo, as_of: datetime) -> JobView:
+    """The view the poller shows for a job it knows only from the journal (the table's rows
+    before the poller has them: ``JournalPreview``)."""
+    track = JobTrack(job.id)
+    seed_from_journal(track, job, as_of)
+    return track.make_view()
+
+
 class JobBook:
     """Every job the poller knows, and which of them changed since the last snapshot.
 
@@ -211,18 +231,11 @@ class JobBook:
         self.listings = 0  # complete listings applied so far
 
     def preload(self, job: JobInfo, as_of: datetime) -> None:
-        """What a journal knew: treated as seen in an earlier listing (so its absence from
-        the next one is confirmed with a GET), and as read in full when it has counts."""
+        """What a journal knew (``seed_from_journal``)."""
         track = self.track(job.id)
         if track.row is not None or track.detail is not None:
             return  # this session already knows better
-        track.listed = True
-        if has_counts(job):
-            track.detail = job
-            track.detail_at = as_of
-        else:
-            track.row = job
-        track.merged = None
+        seed_from_journal(track, job, as_of)
         self._touched.add(job.id)
 
     def get(self, job_id: str) -> JobTrack | None:

@@ -384,7 +384,7 @@ class ConsoleApp(LiveControlsApp):
             if self.snapshot is not None:
                 screen.apply_snapshot(
                     self.snapshot,
-                    self.views.get(job_id),
+                    self.snapshot.view(job_id),
                     self.pending.get(job_id),
                     self.status,
                 )

@@ -159,7 +159,7 @@ class JobActionsApp(App[None]):
 
     def confirm_by_id(self, action: Action, job_id: str) -> None:
         """Palette: confirm an action on a job that may not be in the table yet."""
-        if job_id in self.views:
+        if self.snapshot is not None and self.snapshot.view(job_id) is not None:
             self._confirm(action, job_id)
         else:
             self.say(f"looking up job {job_id}…")
@@ -191,7 +191,7 @@ class JobActionsApp(App[None]):
         if not job_id:
             self.say("no job selected")
             return
-        view = view or self.views.get(job_id)
+        view = view or (self.snapshot.view(job_id) if self.snapshot is not None else None)
         if view is None:
             self.say(f"job {job_id} is not known yet")
             return

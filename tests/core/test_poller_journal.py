@@ -62,6 +62,14 @@ def session(engine: Engine, clock: ManualClock, path: Path) -> LiveBackend:
     return open_live_backend(client, instance_url=URL, journal=journal, clock=clock)
 
 
+async def warmed(engine: Engine, clock: ManualClock, path: Path) -> None:
+    """A first session that lists the org once, so the journal at ``path`` knows it."""
+    first = session(engine, clock, path)
+    await first.preload()
+    await first.poller.cycle()
+    await first.aclose()
+
+
 async def test_a_warm_relaunch_reads_list_pages_and_live_jobs_only(tmp_path: Path) -> None:
     engine, clock = org(ended=45, live=3)
     path = tmp_path / "org.sqlite3"
@@ -127,10 +135,7 @@ async def test_the_first_request_waits_for_the_journals_picture_to_settle(tmp_pa
     picture reaches the screen before the first request, which loads the network stack."""
     engine, clock = org(ended=5, live=1)
     path = tmp_path / "org.sqlite3"
-    first = session(engine, clock, path)
-    await first.preload()
-    await first.poller.cycle()
-    await first.aclose()
+    await warmed(engine, clock, path)
 
     again = session(engine, clock, path)
     order: list[str] = []
@@ -179,4 +184,33 @@ async def test_the_newest_screenful_is_read_at_once_and_the_rest_in_run(
     assert [len(s.jobs) for s in seen] == [10]  # the rest, in one snapshot
     assert not seen[0].partial
     assert sum(engine.stats.values()) == before  # and still no request
+    await again.aclose()
+
+
+async def test_the_first_picture_holds_every_stored_job_as_the_poller_will_show_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With more jobs than the first read, the first picture carries a ``JournalPreview`` of
+    them all: ids newest first, and for each the very view the poller shows once the rest is
+    parsed (one rule, ``tracking.preloaded_view``). The preview leaves with the full picture."""
+    monkeypatch.setattr(live, "FIRST_SCREEN", 4)
+    engine, clock = org(ended=9, live=1)
+    path = tmp_path / "org.sqlite3"
+    await warmed(engine, clock, path)
+
+    again = session(engine, clock, path)
+    picture = again.first_picture()
+    assert picture is not None and picture.preview is not None
+    preview = picture.preview
+    assert len(preview) == 10
+    created = [preview.created_key(job_id)[0] for job_id in preview.ids]
+    assert created == sorted(created, reverse=True)
+    assert len(preview.maybe_live) >= 1  # the live job: parsed at once to count it
+    seen: list[Snapshot] = []
+    again.poller.add_listener(seen.append)
+    await again.preload()
+    whole = seen[-1]
+    assert whole.preview is None and not whole.partial
+    for job_id in preview.ids:
+        assert picture.view(job_id) == whole.jobs[job_id]
     await again.aclose()

@@ -95,18 +95,35 @@ async def test_the_status_line_counts_the_journals_jobs_before_any_answer(
         assert "waiting for Salesforce" in screen_text(app)
 
 
-async def test_a_first_screenful_of_a_bigger_journal_does_not_pass_for_the_whole_org(
+async def test_a_bigger_journals_first_frame_already_holds_every_job(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The first frame holds the journal's newest jobs only: its status line must not count
-    them as the org's jobs until the rest has been read."""
+    """Only the journal's newest jobs (here 4) are parsed for the first frame; the others
+    come unparsed (``JournalPreview``) and are shown from there until the poller has parsed
+    them. So the first frame has every row, counted, live ones included, and looks exactly
+    as it does once the rest is read."""
     monkeypatch.setattr(live, "FIRST_SCREEN", 4)
     app, made = await relaunched_offline(tmp_path, silent=True)
+    assert len(made) > 4
     async with app.run_test(size=(120, 35)) as pilot:
         await wait_until(pilot, lambda: bool(app.first_frame))
-        assert app.first_view_state.startswith("newest 4 jobs, reading the rest…")
-        await wait_until(pilot, lambda: f"{len(made)} jobs · " in screen_text(app))
-        assert "reading the rest" not in screen_text(app)
+        assert app.first_view_state.startswith(f"{len(made)} jobs · ")
+        assert "reading the rest" not in app.first_frame
+
+        def rows(text: str) -> list[str]:
+            """The table's lines: those under its header line."""
+            lines = text.splitlines()
+            top = next(i for i, line in enumerate(lines) if "job id" in line and "object" in line)
+            return lines[top + 1 : top + 1 + len(made)]
+
+        first_rows = rows(app.first_frame)
+        assert all(any(j in line for j in made) for line in first_rows), first_rows
+        await wait_until(pilot, lambda: app.snapshot is not None and not app.snapshot.partial)
+        await pilot.pause()
+        assert app.snapshot is not None and app.snapshot.preview is None
+        assert rows(screen_text(app)) == first_rows
+        main = app.main
+        assert main is not None and main.view_state() == app.first_view_state
 
 
 async def test_a_detail_opened_offline_says_its_batches_were_not_answered(

@@ -8,6 +8,7 @@ from textual.app import App, ComposeResult
 
 from bulktui.api.enums import JobState, JobType, Operation
 from bulktui.api.models import JobInfo
+from bulktui.core.journal_preview import JournalPreview
 from bulktui.core.snapshot import JobView
 from bulktui.ui.themes import with_defaults
 from bulktui.ui.widgets.job_table import JobTable
@@ -162,3 +163,51 @@ async def test_loading_rows_are_not_counted_live() -> None:
         await pilot.pause()
         assert table.live_count == 1
         assert "… Closed" in line(table, row.id)
+
+
+def preview_of(*items: JobView, live: tuple[str, ...] = ()) -> JournalPreview:
+    """A journal preview of these jobs as the journal stores them (newest first)."""
+    from bulktui.core.journal_rows import job_json
+
+    ordered = sorted(items, key=lambda v: v.job.created_date or NOW, reverse=True)
+    rows = [
+        (
+            v.id,
+            (v.job.created_date or NOW).timestamp(),
+            job_json(v.job),
+            0 if v.id in live else 1,
+            1,
+        )
+        for v in ordered
+    ]
+    return JournalPreview(rows, NOW)
+
+
+async def test_journal_rows_are_shown_before_they_are_parsed_and_sorted_without_parsing() -> None:
+    """A warm launch: the poller has parsed two jobs, the journal preview holds all 99.
+    Every row is in the table at once; the default order needs no parse, only the rows
+    painted are parsed; the live count parses only the jobs that may be live; and the
+    poller's full picture takes over with nothing to repaint."""
+    every = [job(n) for n in range(1, 100)]
+    running = job(50, state=JobState.OPEN, number_batches_completed=0, number_batches_in_progress=1)
+    every[49] = running
+    preview = preview_of(*every, live=(running.id,))
+    app = TableApp()
+    async with app.run_test(size=(120, 12)) as pilot:
+        table = app.query_one(JobTable)
+        table.update_jobs(views(every[0], every[1]), {}, {}, preview=preview)
+        await pilot.pause()
+        assert table.row_count == table.job_count == 99
+        assert table.order == [v.id for v in every]  # newest first, as created
+        assert table.live_count == 1
+        parsed = len(preview._views)
+        assert parsed <= 15  # the screenful painted and the live one, not 99
+        assert "Account insert" in line(table, every[5].id)
+        assert all(not preview.view(v.id).job.extra for v in every)  # each read back whole
+        table.set_sort("id", False)  # another column: every row is parsed now
+        assert table.order == sorted(v.id for v in every)
+        table.set_sort("created", False)
+        table.update_jobs(views(*every), {}, {})  # the poller has them all: preview gone
+        await pilot.pause()
+        assert table.row_count == table.job_count == 99 and table.live_count == 1
+        assert table.order == [v.id for v in every]

@@ -221,7 +221,9 @@ class MainScreen(FilteredTableScreen):
         if snapshot.problem and self._status is None:
             self._show_problem(snapshot.problem)
         self.table.empty_text = "no jobs match the filter" if self.filtering else "no jobs"
-        self.table.update_jobs(self._views, snapshot.user_names, self._pending)
+        self.table.update_jobs(
+            self._views, snapshot.user_names, self._pending, preview=snapshot.preview
+        )
         self.update_summary()
         self._show_view_state()
 
@@ -267,9 +269,10 @@ class MainScreen(FilteredTableScreen):
         table = self.table
         spec = SORT_BY_KEY[self.sort_key]
         descending = spec.natural_reverse != self.sort_reversed
-        total = len(self._views)
+        total = table.job_count
         shown = table.row_count
-        if self._snapshot is not None and self._snapshot.partial:
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.partial and snapshot.preview is None:
             # Only the journal's newest jobs so far: the count is not the org's yet.
             parts = [f"newest {fmt.counted(total, 'jobs')}, reading the rest…"]
         else:

@@ -30,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from bulktui.api.enums import JobState
+from bulktui.core.journal_preview import JournalPreview
 from bulktui.core.snapshot import JobView
 from bulktui.ui import format as fmt
 
@@ -301,6 +302,10 @@ class JobTable(ScrollView, can_focus=True):
         self.now = now
         self.threshold = threshold
         self._views: Mapping[str, JobView] = {}
+        # Every job the journal holds, unparsed, until the poller's picture has them all:
+        # rows for ids not in ``_views`` come from here, parsed when shown (JournalPreview).
+        self._preview: JournalPreview | None = None
+        self._preview_live: frozenset[str] = frozenset()
         self._names: Mapping[str, str] = {}
         self._pending: dict[str, str] = {}
         self._rows: dict[str, _Row] = {}
@@ -336,23 +341,61 @@ class JobTable(ScrollView, can_focus=True):
 
     @property
     def live_count(self) -> int:
-        return len(self._live)
+        return len(self._live) + sum(1 for i in self._preview_live if i not in self._views)
 
     @property
     def row_count(self) -> int:
         return len(self._order)
 
+    @property
+    def job_count(self) -> int:
+        """Every job the table holds, shown or filtered out."""
+        preview = self._preview
+        if preview is None:
+            return len(self._views)
+        return len(self._views) + sum(1 for i in preview.ids if i not in self._views)
+
     def view(self, job_id: str) -> JobView | None:
-        return self._views.get(job_id)
+        view = self._views.get(job_id)
+        if view is None and self._preview is not None and job_id in self._preview:
+            view = self._preview.view(job_id)
+        return view
+
+    def _view(self, job_id: str) -> JobView:
+        """A job the table holds: the poller's view, else the journal preview's."""
+        view = self._views.get(job_id)
+        if view is None:
+            if self._preview is None or job_id not in self._preview:
+                raise KeyError(job_id)
+            view = self._preview.view(job_id)
+        return view
+
+    def _holds(self, job_id: str) -> bool:
+        return job_id in self._views or (self._preview is not None and job_id in self._preview)
+
+    def _all_ids(self) -> list[str]:
+        ids = list(self._views)
+        preview = self._preview
+        if preview is not None:
+            views = self._views
+            ids += [i for i in preview.ids if i not in views]
+        return ids
 
     def update_jobs(
         self,
         views: Mapping[str, JobView],
         names: Mapping[str, str],
         pending: Mapping[str, str],
+        preview: JournalPreview | None = None,
     ) -> None:
-        """Apply a new picture of the jobs: repaint only what changed."""
-        if views is self._views and names is self._names and dict(pending) == self._pending:
+        """Apply a new picture of the jobs: repaint only what changed. ``preview``: the
+        journal's jobs not yet in ``views``, shown until they are (a warm launch)."""
+        if (
+            views is self._views
+            and preview is self._preview
+            and names is self._names
+            and dict(pending) == self._pending
+        ):
             return  # the poller re-published the same jobs (e.g. only the selection moved)
         names_changed = dict(names) != dict(self._names)
         self._names = names
@@ -362,7 +405,9 @@ class JobTable(ScrollView, can_focus=True):
         old_pending = self._pending
         self._pending = pending
         changed: list[str] = []
-        reorder = names_changed
+        reorder = names_changed or preview is not self._preview
+        if preview is not self._preview:
+            self._take_preview(preview)
         added = 0
         live = self._live
         sort = SORT_BY_KEY[self.sort_key].fn
@@ -388,17 +433,19 @@ class JobTable(ScrollView, can_focus=True):
             reorder = True
             live.intersection_update(views)
         for job_id in list(self._rows):
-            if job_id not in views:
+            if not self._holds(job_id):
                 del self._rows[job_id]
         columns = self._sort_values
         if names_changed:
             self._search.clear()
             columns.clear()
+            self._prefill_created()
+        held = self.job_count
         for values in columns.values():
             for job_id in changed:
                 values.pop(job_id, None)
-            if len(values) > len(views):  # jobs went away: forget their values too
-                for job_id in [k for k in values if k not in views]:
+            if len(values) > held:  # jobs went away: forget their values too
+                for job_id in [k for k in values if not self._holds(k)]:
                     del values[job_id]
         repaint: list[str] = []
         for job_id in changed:
@@ -419,6 +466,38 @@ class JobTable(ScrollView, can_focus=True):
         else:
             self._refresh_rows(repaint)
 
+    def _take_preview(self, preview: JournalPreview | None) -> None:
+        """A new journal preview, or none any more: its rows' creation times are known
+        without parsing (the default sort), and the few jobs that may be live are parsed
+        now, so that the live count is right from the first frame."""
+        old = self._preview
+        self._preview = preview
+        if old is not None:
+            for job_id in old.ids:
+                if job_id not in self._views:
+                    self._rows.pop(job_id, None)
+                    self._search.pop(job_id, None)
+            for values in self._sort_values.values():
+                for job_id in [k for k in values if not self._holds(k)]:
+                    del values[job_id]
+        if preview is None:
+            self._preview_live = frozenset()
+            return
+        self._prefill_created()
+        self._preview_live = frozenset(
+            job_id for job_id in preview.maybe_live if fmt.is_live(preview.view(job_id))
+        )
+
+    def _prefill_created(self) -> None:
+        preview = self._preview
+        if preview is None:
+            return
+        values = self._sort_values.setdefault(_CREATED, {})
+        views = self._views
+        for job_id in preview.ids:
+            if job_id not in views and job_id not in values:
+                values[job_id] = preview.created_key(job_id)
+
     def set_sort(self, key: str, reversed_: bool) -> None:
         self.sort_key, self.sort_reversed = key, reversed_
         self._rebuild_order()
@@ -432,7 +511,7 @@ class JobTable(ScrollView, can_focus=True):
     def _row(self, job_id: str) -> _Row:
         row = self._rows.get(job_id)
         if row is None:
-            row = self._rows[job_id] = self._make_row(self._views[job_id])
+            row = self._rows[job_id] = self._make_row(self._view(job_id))
         return row
 
     def _make_row(self, view: JobView) -> _Row:
@@ -471,7 +550,7 @@ class JobTable(ScrollView, can_focus=True):
     def _search_text(self, job_id: str) -> str:
         """Lower-case text the filter matches: id, object, operation, state, user, and the
         words people use for what a job is (live, running, failed, flagged, V2 query…)."""
-        view = self._views[job_id]
+        view = self._view(job_id)
         cached = self._search.get(job_id)
         pending = self._pending.get(job_id)
         if cached is not None and cached[0] is view and cached[1] == pending:
@@ -492,7 +571,7 @@ class JobTable(ScrollView, can_focus=True):
         return text
 
     def _matches(self, job_id: str) -> bool:
-        if self.only_user and self._views[job_id].job.created_by_id != self.only_user:
+        if self.only_user and self._view(job_id).job.created_by_id != self.only_user:
             return False
         if self.filter_text:
             text = self._search_text(job_id)
@@ -505,7 +584,7 @@ class JobTable(ScrollView, can_focus=True):
         old_index = self._index.get(self.cursor_id) if self.cursor_id else None
         screen_row = None if old_index is None else old_index - round(self.scroll_y)
         filtering = bool(self.filter_text or self.only_user)
-        ids = [k for k in self._views if not filtering or self._matches(k)]
+        ids = [k for k in self._all_ids() if not filtering or self._matches(k)]
         descending = spec.natural_reverse != self.sort_reversed
         self._sort(ids, spec, descending, names)
         self._order = ids
@@ -569,10 +648,10 @@ class JobTable(ScrollView, can_focus=True):
         after a key press or a filter keystroke computes only what is new, and the sort
         itself calls no Python function per job."""
         values = self._sort_values.setdefault(key, {})
-        views = self._views
+        view = self._view
         for job_id in ids:
             if job_id not in values:
-                values[job_id] = fn(views[job_id], names)
+                values[job_id] = fn(view(job_id), names)
         return values.__getitem__
 
     def _set_virtual_size(self) -> None:
@@ -681,7 +760,7 @@ class JobTable(ScrollView, can_focus=True):
         delays = [
             fmt.next_ago_change(created, now)
             for job_id in self.visible_ids()
-            if (created := self._views[job_id].job.created_date) is not None
+            if (created := self._view(job_id).job.created_date) is not None
         ]
         return min(delays) if delays else None
 
@@ -691,7 +770,7 @@ class JobTable(ScrollView, can_focus=True):
         short = self._short_created()
         now = self.now()
         for job_id in self.visible_ids():
-            text = fmt.ago(self._views[job_id].job.created_date, now, short=short)
+            text = fmt.ago(self._view(job_id).job.created_date, now, short=short)
             if self._shown_ago.get(job_id) != text:
                 changed += 1
                 self.refresh_line(self._index[job_id] + 1)
