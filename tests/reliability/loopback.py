@@ -195,10 +195,13 @@ class ConnectProxy:
                     if not readable:
                         return
                     for s in readable:
-                        data = s.recv(65536)
-                        if not data:
+                        try:
+                            data = s.recv(65536)
+                            if not data:
+                                return
+                            (upstream if s is client else client).sendall(data)
+                        except OSError:  # either side reset: the tunnel is over, as a proxy's
                             return
-                        (upstream if s is client else client).sendall(data)
 
 
 # ------------------------------------------------------------------------- pseudo-terminal
