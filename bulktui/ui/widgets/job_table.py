@@ -356,10 +356,7 @@ class JobTable(ScrollView, can_focus=True):
         return len(self._views) + sum(1 for i in preview.ids if i not in self._views)
 
     def view(self, job_id: str) -> JobView | None:
-        view = self._views.get(job_id)
-        if view is None and self._preview is not None and job_id in self._preview:
-            view = self._preview.view(job_id)
-        return view
+        return self._view(job_id) if self._holds(job_id) else None
 
     def _view(self, job_id: str) -> JobView:
         """A job the table holds: the poller's view, else the journal preview's."""
