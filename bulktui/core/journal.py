@@ -376,20 +376,21 @@ class Journal:
                 self._link_known(self._known, jobs)
             return jobs
 
-    def preview(self, org_id: str | None, as_of: datetime) -> JournalPreview | None:
-        """Every job not purged, unparsed, for a table to show at once (JournalPreview);
-        None when the journal cannot be read."""
+    def preview(self, org_id: str | None, as_of: datetime, limit: int) -> JournalPreview | None:
+        """The newest ``limit`` jobs not purged, unparsed, for a table to show at once
+        (JournalPreview; ``complete`` when that is every one); None when the journal cannot
+        be read."""
         from bulktui.core.journal_preview import JournalPreview  # the console's only
 
         with self._lock:
             if self._db is None:
                 return None
             try:
-                rows = self._reader.preview_rows(org_id)
+                rows = self._reader.preview_rows(org_id, limit + 1)
             except sqlite3.Error as exc:
                 self._failed(exc)
                 return None
-        return JournalPreview(rows, as_of)
+        return JournalPreview(rows[:limit], as_of, complete=len(rows) <= limit)
 
     def known_as_of(self) -> datetime | None:
         """When the journal last recorded anything: the age the header shows at launch."""

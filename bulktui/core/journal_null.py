@@ -108,7 +108,7 @@ class NullJournal:
     def info(self) -> JournalInfo | None:
         return None
 
-    def preview(self, org_id: str | None, as_of: datetime) -> JournalPreview | None:
+    def preview(self, org_id: str | None, as_of: datetime, limit: int) -> JournalPreview | None:
         return None
 
     def known_as_of(self) -> datetime | None:

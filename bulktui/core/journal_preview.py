@@ -35,10 +35,15 @@ class JournalPreview:
     a job's view is parsed on first use and kept. Nothing here changes once made, apart from
     that cache, so snapshots may share it."""
 
-    __slots__ = ("_as_of", "_created", "_texts", "_views", "ids", "maybe_live")
+    __slots__ = ("_as_of", "_created", "_texts", "_views", "complete", "ids", "maybe_live")
 
-    def __init__(self, rows: Sequence[PreviewRow], as_of: datetime) -> None:
+    def __init__(
+        self, rows: Sequence[PreviewRow], as_of: datetime, *, complete: bool = True
+    ) -> None:
         self.ids: tuple[str, ...] = tuple(row[0] for row in rows)
+        # False: the journal holds more jobs than these newest (the first frame's cost is
+        # capped): a count of them is not the org's yet.
+        self.complete = complete
         self._created = {row[0]: row[1] or 0.0 for row in rows}
         self._texts = {row[0]: row[2] for row in rows}
         # Only a job with counts that has not ended can be live (one without counts is

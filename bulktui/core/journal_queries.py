@@ -187,11 +187,14 @@ class JournalReader:
         jobs = [job_from_json(row[1], row[0]) for row in self._db.execute(sql, params)]
         return [job for job in jobs if job is not None]
 
-    def preview_rows(self, org_id: str | None) -> list[tuple[str, float | None, str, int, int]]:
-        """Every job not purged, newest first, unparsed: (id, created, JobInfo JSON, ended,
-        full). Rows whose columns are not of their types are left out; the JSON is parsed
-        later, by ``job_from_json``, when a row is shown."""
+    def preview_rows(
+        self, org_id: str | None, limit: int
+    ) -> list[tuple[str, float | None, str, int, int]]:
+        """The newest ``limit`` jobs not purged, newest first, unparsed: (id, created, JobInfo
+        JSON, ended, full). Rows whose columns are not of their types are left out; the JSON
+        is parsed later, by ``job_from_json``, when a row is shown."""
         sql, params = _current_jobs("job_id, created_date, info, ended, full", org_id)
+        sql += f" LIMIT {max(0, int(limit))}"
         return [
             row
             for row in self._db.execute(sql, params)

@@ -202,7 +202,7 @@ async def test_the_first_picture_holds_every_stored_job_as_the_poller_will_show_
     picture = again.first_picture()
     assert picture is not None and picture.preview is not None
     preview = picture.preview
-    assert len(preview) == 10
+    assert len(preview) == 10 and preview.complete
     created = [preview.created_key(job_id)[0] for job_id in preview.ids]
     assert created == sorted(created, reverse=True)
     assert len(preview.maybe_live) >= 1  # the live job: parsed at once to count it
@@ -213,4 +213,21 @@ async def test_the_first_picture_holds_every_stored_job_as_the_poller_will_show_
     assert whole.preview is None and not whole.partial
     for job_id in preview.ids:
         assert picture.view(job_id) == whole.jobs[job_id]
+    await again.aclose()
+
+
+async def test_the_preview_is_capped_and_then_says_it_is_not_every_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first frame's cost must not grow with the org: past ``PREVIEW_AT_MOST`` the preview
+    holds the newest jobs only, and says it is not complete."""
+    monkeypatch.setattr(live, "FIRST_SCREEN", 2)
+    monkeypatch.setattr(live, "PREVIEW_AT_MOST", 5)
+    engine, clock = org(ended=9, live=1)
+    path = tmp_path / "org.sqlite3"
+    await warmed(engine, clock, path)
+    again = session(engine, clock, path)
+    picture = again.first_picture()
+    assert picture is not None and picture.preview is not None
+    assert len(picture.preview) == 5 and not picture.preview.complete
     await again.aclose()

@@ -126,6 +126,21 @@ async def test_a_bigger_journals_first_frame_already_holds_every_job(
         assert main is not None and main.view_state() == app.first_view_state
 
 
+async def test_past_the_preview_cap_the_first_frame_does_not_pass_for_the_whole_org(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A journal bigger than the first frame may show (``PREVIEW_AT_MOST``): the status line
+    must not count the newest jobs as the org's until the rest has been read."""
+    monkeypatch.setattr(live, "FIRST_SCREEN", 2)
+    monkeypatch.setattr(live, "PREVIEW_AT_MOST", 4)
+    app, made = await relaunched_offline(tmp_path, silent=True)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await wait_until(pilot, lambda: bool(app.first_frame))
+        assert app.first_view_state.startswith("newest 4 jobs, reading the rest…")
+        await wait_until(pilot, lambda: f"{len(made)} jobs · " in screen_text(app))
+        assert "reading the rest" not in screen_text(app)
+
+
 async def test_a_detail_opened_offline_says_its_batches_were_not_answered(
     tmp_path: Path,
 ) -> None:

@@ -272,7 +272,8 @@ class MainScreen(FilteredTableScreen):
         total = table.job_count
         shown = table.row_count
         snapshot = self._snapshot
-        if snapshot is not None and snapshot.partial and snapshot.preview is None:
+        preview = snapshot.preview if snapshot is not None else None
+        if snapshot is not None and snapshot.partial and (preview is None or not preview.complete):
             # Only the journal's newest jobs so far: the count is not the org's yet.
             parts = [f"newest {fmt.counted(total, 'jobs')}, reading the rest…"]
         else:
