@@ -18,6 +18,7 @@ from bulktui.api.lifecycle import has_counts
 from bulktui.core import live
 from bulktui.core.actions import ActionSucceeded
 from bulktui.core.journal import Journal
+from bulktui.core.journal_preview import JournalPreview
 from bulktui.core.live import LiveBackend
 from bulktui.core.session import api_budget_arg, open_live_backend
 from bulktui.core.snapshot import Snapshot
@@ -187,6 +188,19 @@ async def test_the_newest_screenful_is_read_at_once_and_the_rest_in_run(
     await again.aclose()
 
 
+async def relaunched_with_preview(
+    tmp_path: Path,
+) -> tuple[LiveBackend, Snapshot, JournalPreview]:
+    """A second session on a journal of ten jobs, one live, and its first picture's preview."""
+    engine, clock = org(ended=9, live=1)
+    path = tmp_path / "org.sqlite3"
+    await warmed(engine, clock, path)
+    again = session(engine, clock, path)
+    picture = again.first_picture()
+    assert picture is not None and picture.preview is not None
+    return again, picture, picture.preview
+
+
 async def test_the_first_picture_holds_every_stored_job_as_the_poller_will_show_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -194,14 +208,7 @@ async def test_the_first_picture_holds_every_stored_job_as_the_poller_will_show_
     them all: ids newest first, and for each the very view the poller shows once the rest is
     parsed (one rule, ``tracking.preloaded_view``). The preview leaves with the full picture."""
     monkeypatch.setattr(live, "FIRST_SCREEN", 4)
-    engine, clock = org(ended=9, live=1)
-    path = tmp_path / "org.sqlite3"
-    await warmed(engine, clock, path)
-
-    again = session(engine, clock, path)
-    picture = again.first_picture()
-    assert picture is not None and picture.preview is not None
-    preview = picture.preview
+    again, picture, preview = await relaunched_with_preview(tmp_path)
     assert len(preview) == 10 and preview.complete
     created = [preview.created_key(job_id)[0] for job_id in preview.ids]
     assert created == sorted(created, reverse=True)
@@ -223,11 +230,6 @@ async def test_the_preview_is_capped_and_then_says_it_is_not_every_job(
     holds the newest jobs only, and says it is not complete."""
     monkeypatch.setattr(live, "FIRST_SCREEN", 2)
     monkeypatch.setattr(live, "PREVIEW_AT_MOST", 5)
-    engine, clock = org(ended=9, live=1)
-    path = tmp_path / "org.sqlite3"
-    await warmed(engine, clock, path)
-    again = session(engine, clock, path)
-    picture = again.first_picture()
-    assert picture is not None and picture.preview is not None
-    assert len(picture.preview) == 5 and not picture.preview.complete
+    again, _, preview = await relaunched_with_preview(tmp_path)
+    assert len(preview) == 5 and not preview.complete
     await again.aclose()
