@@ -20,7 +20,7 @@ from bulktui.core.journal import MAX_REFRESHES, Journal, NullJournal
 from bulktui.core.journal_files import default_path, journal_dir, org_key
 from bulktui.core.journal_schema import APPLICATION_ID, SCHEMA_VERSION
 
-from .journal_support import ORG, T0, full, job_id, list_row, snapshot
+from .journal_support import IDENTITY, ORG, T0, full, job_id, list_row, snapshot
 
 
 @pytest.fixture
@@ -56,6 +56,25 @@ def test_a_new_journal_is_private_from_its_creation(path: Path) -> None:
     assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_job_of_no_known_org_comes_back_for_the_org_but_another_orgs_does_not(
+    path: Path, journal: Journal
+) -> None:
+    """Jobs of this org or of none (recorded before the org was known), in every read of the
+    current jobs: the first frame's, the preview's and the rest's."""
+    journal.record_snapshot(snapshot([full(1)], identity=None))
+    journal.record_snapshot(snapshot([full(2)]))
+    other = dataclasses.replace(IDENTITY, org_id="00D000000000002AAA")
+    journal.record_snapshot(snapshot([full(3)], identity=other))
+    journal.close()
+    again = Journal.open(path)
+    assert isinstance(again, Journal)
+    assert {j.id for j in again.known_jobs(ORG)} == {job_id(1), job_id(2)}
+    assert [j.id for j in again.known_jobs(ORG, 1)] == [job_id(1)]  # the newest
+    preview = again.preview(ORG, T0, 10)
+    assert preview is not None and set(preview.ids) == {job_id(1), job_id(2)}
+    again.close()
 
 
 def test_an_existing_loose_journal_is_put_back_to_0600(path: Path, journal: Journal) -> None:
