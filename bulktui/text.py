@@ -61,3 +61,12 @@ def counted(value: int, noun: str) -> str:
     (``noun`` is the plural; the singular drops its last ``s``). Words every command and
     screen share, so "1 jobs" is fixed once."""
     return f"{value:,} {noun if value != 1 else noun[:-1]}"
+
+
+CUT_MARK = "…"
+
+
+def cut(text: str, limit: int) -> str:
+    """At most ``limit`` characters, a cut marked with ``CUT_MARK``: a server's words for one
+    line of screen, an error message, a table cell."""
+    return text if len(text) <= limit else text[: limit - len(CUT_MARK)] + CUT_MARK

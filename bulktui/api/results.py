@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from bulktui.api.enums import ColumnDelimiter
 from bulktui.api.errors import ResponseFormatError
 from bulktui.api.models import JobInfo, RecordResult
+from bulktui.text import CUT_MARK, cut
 
 __all__ = [
     "DEFAULT_MAX_GROUPS",
@@ -47,7 +48,6 @@ MAX_CELL_CHARS = 2_000  # a sample cell, an error message
 MAX_CODE_CHARS = 100
 MAX_SAMPLE_COLUMNS = 200
 SLICE_BYTES = 256 * 1024  # the most the record splitter scans in one go
-CUT_MARK = "…"
 ERROR_COLUMN = "sf__Error"
 NO_CODE = "(no error code)"
 _BOM = codecs.BOM_UTF8
@@ -250,7 +250,7 @@ class _Grouper:
             return
         self.failed += 1
         code, message = split_error(error_text)
-        code = _cut(code, MAX_CODE_CHARS) if code else NO_CODE
+        code = cut(code, MAX_CODE_CHARS) if code else NO_CODE
         if code not in self.counts:
             if len(self.counts) >= self.max_groups:
                 self.left_out_rows += 1
@@ -258,7 +258,7 @@ class _Grouper:
                     self.left_out_codes.add(code)
                 return
             self.counts[code] = 0
-            self.messages[code] = _cut(message, MAX_CELL_CHARS)
+            self.messages[code] = cut(message, MAX_CELL_CHARS)
             self.samples[code] = []
         self.counts[code] += 1
         kept = self.samples[code]
@@ -295,17 +295,13 @@ class _Grouper:
         )
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + CUT_MARK
-
-
 def _sample(row: Iterable[str]) -> tuple[str, ...]:
     cells = []
     for i, cell in enumerate(row):
         if i >= MAX_SAMPLE_COLUMNS:
             cells.append(CUT_MARK)
             break
-        cells.append(_cut(cell, MAX_CELL_CHARS))
+        cells.append(cut(cell, MAX_CELL_CHARS))
     return tuple(cells)
 
 

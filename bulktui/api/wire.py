@@ -43,6 +43,7 @@ from bulktui.api.models import (
     RecordResult,
     WireField,
 )
+from bulktui.text import cut
 
 log = logging.getLogger("bulktui.api")
 
@@ -555,12 +556,8 @@ def parse_error(status: int, body: bytes | str, content_type: str | None) -> Api
     # One line of bounded length, whatever the server sent: the words reach a status line,
     # a one-line CLI error and the journal's action log (a real message is a sentence or two;
     # one that echoes a 5,000-character object name twice is not worth 10 KB of screen).
-    message = _bounded(" ".join(message.split()), MAX_ERROR_MESSAGE)
-    return error_for(status, _bounded(code, MAX_ERROR_CODE), message)
-
-
-def _bounded(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    message = cut(" ".join(message.split()), MAX_ERROR_MESSAGE)
+    return error_for(status, cut(code, MAX_ERROR_CODE), message)
 
 
 def _soap_fault(doc: Mapping[str, Any]) -> tuple[str, str]:

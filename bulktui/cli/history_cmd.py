@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bulktui.cli.common import UsageError, fail, parse_states
 from bulktui.cli.output import cell, emit, emit_json, format_when, table
-from bulktui.text import one_line
+from bulktui.text import cut, one_line
 
 if TYPE_CHECKING:  # imported when a command runs: every other command's start stays quick
     from bulktui.core.journal import Journal, NullJournal
@@ -355,14 +355,9 @@ def _profile_url(name: str | None) -> str | None:
     return profile.instance_url
 
 
-def _cap(text: str, width: int | None) -> str:
-    if width is None or len(text) <= width:
-        return text
-    return text[: width - 1] + "…"
-
-
 def _safe(value: Any, width: int | None = CELL_WIDTH) -> str:
-    return _cap(cell(value), width)
+    text = cell(value)
+    return text if width is None else cut(text, width)
 
 
 def _when(value: datetime | None) -> str:

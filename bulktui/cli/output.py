@@ -20,10 +20,10 @@ from typing import Any
 
 from bulktui.api.models import BATCH_FIELDS, JOB_FIELDS, BatchInfo, JobInfo
 from bulktui.core.labels import JOB_LABELS, MILLISECOND_FIELDS
-from bulktui.text import one_line
+from bulktui.text import CUT_MARK as CUT_MARK  # the cut's mark, for callers and tests
+from bulktui.text import cut, one_line
 
 MAX_CELL = 120  # characters of one table cell; the rest is cut with CUT_MARK
-CUT_MARK = "…"
 
 
 def emit(text: str) -> None:
@@ -70,8 +70,8 @@ def format_when(value: datetime) -> str:
 
 
 def clip(text: str, limit: int = MAX_CELL) -> str:
-    """At most ``limit`` characters, the cut marked."""
-    return text if len(text) <= limit else text[: limit - len(CUT_MARK)] + CUT_MARK
+    """At most ``limit`` characters, the cut marked (a table cell's default width)."""
+    return cut(text, limit)
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from bulktui.api.enums import ConcurrencyMode, ContentType, Operation
-from bulktui.text import one_line
+from bulktui.text import cut, one_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +31,7 @@ _ECHO = 60  # characters of a refused name said back
 
 def _said(text: str) -> str:
     """A refused input, said back safely and briefly."""
-    text = one_line(text)
-    return repr(text if len(text) <= _ECHO else text[: _ECHO - 1] + "…")
+    return repr(cut(one_line(text), _ECHO))
 
 
 def _one_of(values: list[str]) -> str:
