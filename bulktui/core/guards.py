@@ -404,7 +404,7 @@ class GuardRunner:
             if not rule.matches_everything:
                 continue
             count = self.engine.count_matching(rule, snapshot, now)
-            jobs = f"{'at least ' if at_least else ''}{count} job{'s' if count != 1 else ''}"
+            jobs = f"{'at least ' if at_least else ''}{counted(count, 'jobs')}"
             if rule.name in self.arming.acting and not self.arming.dry_run:
                 state = "armed with --arm"
             elif rule.name in self.arming.acting:

@@ -17,6 +17,7 @@ from bulktui.core.clock import Clock, seconds_between
 from bulktui.core.config import PollerConfig
 from bulktui.core.faults import FaultKind, classify, describe, problem_text
 from bulktui.core.snapshot import LinkState
+from bulktui.text import counted
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class LinkHealth:
             count, why = retried
             self.state = LinkState.DEGRADED
             self.problem = (
-                f"{count} request{'s' if count > 1 else ''} failed this refresh and "
+                f"{counted(count, 'requests')} failed this refresh and "
                 f"{'were' if count > 1 else 'was'} retried ({why}); the data is current, "
                 "but the link is unreliable."
             )
@@ -150,7 +151,7 @@ class LinkHealth:
             # attempts with their pauses take seconds before the poller gives up.
             return (
                 f"A request failed and is being retried ({why}); "
-                f"{count} failed attempt{'s' if count > 1 else ''} so far."
+                f"{counted(count, 'failed attempts')} so far."
             )
         return self.problem
 

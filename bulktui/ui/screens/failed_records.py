@@ -266,7 +266,7 @@ class FailedRecordsScreen(Screen[None]):
         self._groups = {g.code: g for g in groups}
         tail = Text(f"{fmt.count(records.failed)} failed of {fmt.count(records.rows_seen)} rows")
         if groups:
-            tail.append(f" in {len(groups)} error code{'s' if len(groups) != 1 else ''}")
+            tail.append(f" in {fmt.counted(len(groups), 'error codes')}")
         self._title(tail)
         summary = self.query_one("#error-groups", KeyTable)
         summary.clear()
@@ -315,7 +315,7 @@ class FailedRecordsScreen(Screen[None]):
         failed = sum(n for _code, n, _msg in groups)
         tail = Text(f"{failed:,} failed of {len(results):,} rows")
         if groups:
-            tail.append(f" in {len(groups)} error code{'s' if len(groups) != 1 else ''}")
+            tail.append(f" in {fmt.counted(len(groups), 'error codes')}")
         self._title(tail)
         summary = self.query_one("#error-groups", KeyTable)
         summary.clear()
