@@ -552,6 +552,7 @@ class Poller:
 
     def _build(self) -> Snapshot:
         selected = self._selected
+        partial = self._partial and self._source == "journal"
         return Snapshot(
             jobs=self._book.views(),
             link=self._link_state(),
@@ -566,8 +567,8 @@ class Poller:
             requests=self._requests(),
             source=self._source,
             source_as_of=self._source_as_of,
-            partial=self._partial and self._source == "journal",
-            preview=self._preview if self._partial and self._source == "journal" else None,
+            partial=partial,
+            preview=self._preview if partial else None,
         )
 
     def _publish(self) -> None:

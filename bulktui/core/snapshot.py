@@ -90,11 +90,18 @@ class Snapshot:
     preview: JournalPreview | None = None
 
     def view(self, job_id: str) -> JobView | None:
-        """The job's view: the poller's, else the journal preview's; None when unknown."""
-        view = self.jobs.get(job_id)
-        if view is None and self.preview is not None and job_id in self.preview:
-            view = self.preview.view(job_id)
-        return view
+        return view_of(self.jobs, self.preview, job_id)
+
+
+def view_of(
+    jobs: Mapping[str, JobView], preview: JournalPreview | None, job_id: str
+) -> JobView | None:
+    """A job's view: the poller's, else the journal preview's (parsed now); None when
+    neither holds it. The snapshot's answer and the job table's."""
+    view = jobs.get(job_id)
+    if view is None and preview is not None and job_id in preview:
+        view = preview.view(job_id)
+    return view
 
 
 @dataclass(frozen=True, slots=True)

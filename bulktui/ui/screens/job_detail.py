@@ -504,13 +504,13 @@ class JobDetailScreen(Screen[None]):
         )
         if groups.truncated or groups.note:
             line.append(f"; {fmt.safe(groups.note or 'the list was cut')}", style="bold")
-        counted = self._live_failed
-        if counted is not None and counted > groups.failed:
+        job_failed = self._live_failed
+        if job_failed is not None and job_failed > groups.failed:
             # A running job counts a failure before its results list it (Salesforce lists a
             # record once its part of the job has finished), and the list is read once while
             # the job runs: say so rather than let "0 failed" stand beside "failed 93".
             line.append(
-                f"; the job now counts {fmt.count(counted)} failed: the list is read again "
+                f"; the job now counts {fmt.count(job_failed)} failed: the list is read again "
                 "when the job ends",
                 style="bold",
             )

@@ -31,7 +31,7 @@ from textual.strip import Strip
 
 from bulktui.api.enums import JobState
 from bulktui.core.journal_preview import JournalPreview
-from bulktui.core.snapshot import JobView
+from bulktui.core.snapshot import JobView, view_of
 from bulktui.ui import format as fmt
 
 Align = Literal["left", "right"]
@@ -356,15 +356,13 @@ class JobTable(ScrollView, can_focus=True):
         return len(self._views) + sum(1 for i in preview.ids if i not in self._views)
 
     def view(self, job_id: str) -> JobView | None:
-        return self._view(job_id) if self._holds(job_id) else None
+        return view_of(self._views, self._preview, job_id)
 
     def _view(self, job_id: str) -> JobView:
-        """A job the table holds: the poller's view, else the journal preview's."""
-        view = self._views.get(job_id)
+        """A job the table holds (KeyError for one it does not)."""
+        view = view_of(self._views, self._preview, job_id)
         if view is None:
-            if self._preview is None or job_id not in self._preview:
-                raise KeyError(job_id)
-            view = self._preview.view(job_id)
+            raise KeyError(job_id)
         return view
 
     def _holds(self, job_id: str) -> bool:
@@ -469,14 +467,10 @@ class JobTable(ScrollView, can_focus=True):
         now, so that the live count is right from the first frame."""
         old = self._preview
         self._preview = preview
-        if old is not None:
+        if old is not None:  # rows and sort values: update_jobs forgets jobs it no longer holds
             for job_id in old.ids:
-                if job_id not in self._views:
-                    self._rows.pop(job_id, None)
+                if not self._holds(job_id):
                     self._search.pop(job_id, None)
-            for values in self._sort_values.values():
-                for job_id in [k for k in values if not self._holds(k)]:
-                    del values[job_id]
         if preview is None:
             self._preview_live = frozenset()
             return

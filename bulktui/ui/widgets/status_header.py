@@ -165,8 +165,8 @@ class StatusHeader(Horizontal):
             return
         link = self.paused_override or status.link
         api, api_short = self._api
-        choices = [(api, link_words(status, link)), (api, link_words(status, link, short=True))]
-        choices.append((api_short, choices[-1][1]))
+        long_words, short_words = link_words(status, link), link_words(status, link, short=True)
+        choices = ((api, long_words), (api, short_words), (api_short, short_words))
         room = self.size.width - self._fixed_width()
         for api_text, words in choices:
             needed = cell_len(api_text) + max(self.LINK_AT_LEAST, cell_len(words))
